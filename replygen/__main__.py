@@ -1,0 +1,3 @@
+from replygen.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""Issuer profiles (发文机关档案): what repeats across one office's replies, in templates/issuers/<id>.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from replygen.errors import ReplyError
+from replygen.model import CopyTo, Kind
+from replygen.yamlsource import load_yaml
+
+
+class CategoryScheme(BaseModel):
+    """How 答复类别 codes print: which label each code has per kind, and where it goes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    position: Literal["head", "number", "end", "hidden"] = "hidden"
+    labels: dict[Kind, dict[str, str]] = Field(default_factory=dict)
+
+
+class Issuer(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = ""
+    organ: str
+    number_prefix: dict[Kind, str]
+    signature: str
+    office: str | None = None
+    cc: list[CopyTo] = Field(default_factory=list)
+    header: Literal["none", "red", "letter"] = "none"
+    header_text: str | None = None
+    category: CategoryScheme = CategoryScheme()
+
+    @property
+    def mark(self) -> str:
+        """发文机关标志: the organ name as printed in a red header."""
+        return self.header_text or self.organ
+
+
+def load_issuer(templates: Path, issuer_id: str) -> Issuer:
+    from replygen.load import translate
+
+    path = templates / "issuers" / f"{issuer_id}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (templates / "issuers").glob("*.yaml"))
+        raise ReplyError.at(f"找不到发文机关档案“{issuer_id}”（应在 {path}）；现有：{'、'.join(known) or '无'}",
+                            path)
+    source = load_yaml(path)
+    if not isinstance(source.data, dict):
+        raise ReplyError.at("机关档案顶层应为映射（键: 值）", path, 1, 1)
+    try:
+        return Issuer.model_validate({**source.data, "id": issuer_id})
+    except ValidationError as exc:
+        raise ReplyError(translate(exc, source)) from None

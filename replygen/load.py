@@ -1,0 +1,164 @@
+"""YAML file → validated Reply, with every problem reported at its file:line:column in Chinese."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from replygen import model
+from replygen.errors import Problem, ReplyError
+from replygen.yamlsource import DataPath, YamlSource, load_yaml
+
+
+@dataclass(frozen=True)
+class LoadedReply:
+    reply: model.Reply
+    source: YamlSource
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    def error(self, message: str, *data_path: str | int) -> ReplyError:
+        """An error about the value at data_path, located in the YAML file."""
+        return ReplyError(Problem(message, self.source.locate(data_path), field_name(data_path)))
+
+
+def load_reply(path: Path, text: str | None = None) -> LoadedReply:
+    source = load_yaml(path, text)
+    if not isinstance(source.data, dict):
+        kind = "列表" if isinstance(source.data, list) else "单个值"
+        raise ReplyError.at(f"文件顶层应为映射（键: 值），而不是{kind}", path, 1, 1)
+    try:
+        reply = model.Reply.model_validate(source.data)
+    except ValidationError as exc:
+        raise ReplyError(translate(exc, source)) from None
+    return LoadedReply(reply, source)
+
+
+def field_name(data_path: DataPath) -> str:
+    out = ""
+    for step in data_path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "（顶层）"
+
+
+def _all_fields() -> set[str]:
+    names: set[str] = set(model.BLOCK_KINDS)
+    for obj in vars(model).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            names.update(obj.model_fields)
+    return names
+
+
+_FIELDS = _all_fields()
+
+
+def _did_you_mean(word: Any) -> str:
+    close = difflib.get_close_matches(str(word), sorted(_FIELDS), n=1, cutoff=0.6)
+    return f"；是不是“{close[0]}”？" if close else ""
+
+
+_EXPECTED = {
+    "string_type": "文字",
+    "int_type": "整数",
+    "int_from_float": "整数",
+    "bool_type": "true 或 false",
+    "date_type": "日期（写作 2026-05-20）",
+    "list_type": "列表（每项以“- ”开头）",
+    "model_type": "映射（键: 值）",
+    "dict_type": "映射（键: 值）",
+    "model_attributes_type": "映射（键: 值）",
+}
+
+_VALUE_ERRORS = {
+    "empty_text": "不能为空",
+    "item_empty": "每一项至少要有 lead（引领句）或 text（内容）",
+    "salutation_empty": "主送应写明 names（姓名）、organisation（单位）或 text（全文）",
+}
+
+
+def _message(err: dict[str, Any]) -> tuple[str, bool]:
+    """The Chinese message for one pydantic error, and whether it is an expectation that may be merged."""
+    kind, ctx, value = err["type"], err.get("ctx", {}), err.get("input")
+    if kind in _EXPECTED:
+        return _EXPECTED[kind], True
+    if kind == "literal_error":
+        return "以下之一：" + ctx.get("expected", "").replace("'", "").replace(" or ", ", "), True
+    if kind == "extra_forbidden":
+        return "", False
+    if kind == "missing":
+        return "缺少必填字段", False
+    if kind == "too_short":
+        return f"至少需要 {ctx.get('min_length')} 项", False
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"应不小于 {ctx.get('ge', ctx.get('gt'))}", False
+    if kind == "block_kind":
+        hint = ""
+        if isinstance(value, dict) and len(value) == 1:
+            hint = _did_you_mean(next(iter(value)))
+        return ("正文的每一块应为一段文字，或只含一个键的映射：" + "、".join(model.BLOCK_KINDS) + hint), False
+    if kind == "value_error":
+        reason = str(ctx.get("error", ""))
+        return _VALUE_ERRORS.get(reason, reason), False
+    return err["msg"], False
+
+
+def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
+    """Pydantic's errors as Problems, one per field, merged where a union offered several expectations."""
+    expectations: dict[DataPath, list[str]] = {}
+    problems: dict[DataPath, Problem] = {}
+    for err in exc.errors(include_url=False):
+        loc = err["loc"]
+        data_path = source.resolve(loc)
+        message, mergeable = _message(err)
+        if err["type"] == "extra_forbidden":
+            key = loc[-1]
+            data_path = source.resolve(loc[:-1]) + (key,)
+            problems[data_path] = Problem(f"未知字段“{key}”{_did_you_mean(key)}",
+                                          source.locate(data_path, key=True), field_name(data_path))
+            continue
+        if err["type"] == "missing":
+            data_path = source.resolve(loc[:-1])
+            where = source.locate(data_path)
+            data_path = (*data_path, loc[-1])
+            problems.setdefault(data_path, Problem(message, where, field_name(data_path)))
+            continue
+        if mergeable:
+            found = expectations.setdefault(data_path, [])
+            if message not in found:
+                found.append(message)
+            continue
+        problems.setdefault(data_path, Problem(message, source.locate(data_path), field_name(data_path)))
+    for data_path, wanted in expectations.items():
+        if data_path in problems:
+            continue
+        value = source.data
+        for step in data_path:
+            value = value[step]
+        got = _describe(value)
+        hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and "文字" in wanted else ""
+        problems[data_path] = Problem(f"应为{' 或 '.join(wanted)}，实际是{got}{hint}",
+                                      source.locate(data_path), field_name(data_path))
+    return sorted(problems.values(), key=lambda p: (p.location.line or 0, p.location.column or 0)
+                  if p.location else (0, 0))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return f"布尔值 {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"数字 {value}"
+    if isinstance(value, str):
+        return f"文字“{value[:20]}”"
+    if isinstance(value, list):
+        return "列表"
+    if isinstance(value, dict):
+        return "映射"
+    return type(value).__name__

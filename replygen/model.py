@@ -1,0 +1,261 @@
+"""The reply schema: the single source of truth for what a reply YAML may say.
+
+Field names are English; each class names the Chinese element it stands for. Wording that every reply shares
+(title pattern, opening formula, numbering words) is not here: it belongs to the templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+
+def _clean_text(value: str) -> str:
+    # Long text is written as a YAML block (|); its line breaks are editing breaks, not part of the wording.
+    text = "".join(line.strip() for line in value.splitlines())
+    if not text:
+        raise ValueError("empty_text")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+"""Non-empty wording. Line breaks inside it are joined without a space, as Chinese text wants."""
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class RunInItem(Model):
+    """One run-in item of a list (一是…二是…): an optional lead sentence, then the text."""
+
+    lead: Text | None = None
+    text: Text | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RunInItem:
+        if self.lead is None and self.text is None:
+            raise ValueError("item_empty")
+        return self
+
+
+def _item_from_text(value: Any) -> Any:
+    return {"text": value} if isinstance(value, str) else value
+
+
+class _HasItems(Model):
+    @model_validator(mode="before")
+    @classmethod
+    def _strings_are_items(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            data = {**data, "items": [_item_from_text(i) for i in data["items"]]}
+        return data
+
+
+class Achievements(_HasItems):
+    """工作成效: past work, one paragraph: an intro (近年来，…) followed by run-in items 一是…二是…."""
+
+    intro: Text | None = None
+    items: list[RunInItem] = Field(min_length=1)
+    outro: Text | None = None
+
+
+class Cooperation(Achievements):
+    """配合措施: what the office will do together with others, one paragraph of run-in items."""
+
+
+class Tier(_HasItems):
+    """One tier of next steps (第一、…), one paragraph: a lead sentence, text, run-in items, closing text."""
+
+    lead: Text
+    text: Text | None = None
+    items: list[RunInItem] = Field(default_factory=list)
+    outro: Text | None = None
+
+
+NumberingStyle = Literal["第一、", "一、", "（一）", "1."]
+
+
+class NextSteps(Model):
+    """下一步工作: a transition paragraph, then one paragraph per tier."""
+
+    intro: Text | None = None
+    numbering: NumberingStyle = "第一、"
+    tiers: list[Tier] = Field(min_length=1)
+
+
+class Section(Model):
+    """A headed section (一、/（一）/1./（1）, by depth) holding further blocks."""
+
+    heading: Text
+    body: list[Block] = Field(min_length=1)
+
+
+BLOCK_KINDS = ("paragraph", "achievements", "next_steps", "cooperation", "section")
+
+
+def _block_kind(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "paragraph"
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        return key if key in BLOCK_KINDS else None
+    return None
+
+
+class ParagraphBlock(Model):
+    paragraph: Text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"paragraph": data} if isinstance(data, str) else data
+
+
+class AchievementsBlock(Model):
+    achievements: Achievements
+
+
+class NextStepsBlock(Model):
+    next_steps: NextSteps
+
+
+class CooperationBlock(Model):
+    cooperation: Cooperation
+
+
+class SectionBlock(Model):
+    section: Section
+
+
+Block = Annotated[
+    Annotated[ParagraphBlock, Tag("paragraph")]
+    | Annotated[AchievementsBlock, Tag("achievements")]
+    | Annotated[NextStepsBlock, Tag("next_steps")]
+    | Annotated[CooperationBlock, Tag("cooperation")]
+    | Annotated[SectionBlock, Tag("section")],
+    Discriminator(_block_kind, custom_error_type="block_kind", custom_error_message="block_kind"),
+]
+"""A body block: a plain string is a paragraph; otherwise a mapping with exactly one of BLOCK_KINDS."""
+
+
+class Salutation(Model):
+    """主送: whom the reply addresses."""
+
+    names: list[Text] = Field(default_factory=list)
+    title: Text | None = None
+    """委员 / 代表; defaults to the kind's usual title."""
+    honorific: bool = False
+    """尊敬的…"""
+    total: int | None = Field(default=None, ge=2)
+    """等N位: the number of people when only the first is named."""
+    organisation: Text | None = None
+    """an organisation (a party committee, a 委员小组) or, for a co-handling opinion, the lead unit."""
+    text: Text | None = None
+    """the exact salutation, colon excluded, when none of the above fits."""
+    pronoun: Literal["您", "你", "你们", "您们"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"names": [data]} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _someone(self) -> Salutation:
+        if not (self.names or self.organisation or self.text):
+            raise ValueError("salutation_empty")
+        return self
+
+
+class Contact(Model):
+    """A contact line (附注): 联系人 and 联系电话, optionally the unit; or the exact text."""
+
+    name: Text | None = None
+    phone: Text | None = None
+    unit: Text | None = None
+    text: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+
+class CopyTo(Model):
+    """One 抄送 recipient, optionally with a copy count (2份)."""
+
+    organ: Text
+    copies: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        return {"organ": data} if isinstance(data, str) else data
+
+
+class Printed(Model):
+    """印发机关和印发日期: the printing office and date at the foot of the 版记."""
+
+    organ: Text | None = None
+    date: dt.date | None = None
+
+
+Kind = Literal["proposal", "suggestion", "co-handling"]
+
+
+class Reply(Model):
+    """One reply to a proposal (提案) or a deputy's suggestion (建议)."""
+
+    issuer: Text
+    """the issuer profile's id: templates/issuers/<id>.yaml"""
+    kind: Kind
+    doc_number: int | Text | None = None
+    """发文字号: the serial number (245) completed from the issuer's prefix and the year, or the full text."""
+    category: Text | None = None
+    """答复类别 code (A/B/C…), mapped to a label by the issuer profile."""
+    signer: Text | None = None
+    """签发人"""
+    disclosure: Literal["主动公开", "依申请公开", "不予公开"] | None = None
+    """公开属性"""
+    session: Text
+    """会议届次, e.g. 市政协十四届四次会议"""
+    number: Text
+    """提案/建议编号, e.g. 0688 (a text: write it in quotes if it starts with 0)"""
+    subject: Text
+    """the proposal's own title, e.g. 关于…的提案"""
+    title: list[Text] | None = None
+    """the title lines, when the template's title does not fit"""
+    salutation: Salutation | None
+    opening: Text | None = None
+    """the opening paragraph, when the template's formula does not fit"""
+    body: list[Block] = Field(min_length=1)
+    closing: list[Text] | None = None
+    """closing paragraphs; omitted: the template's default; []: none"""
+    signature: Text | Literal[False] | None = None
+    """发文机关署名; omitted: the issuer's; false: none (date only)"""
+    date: dt.date
+    """成文日期"""
+    contact: list[Contact] = Field(default_factory=list)
+    notes: list[Text] = Field(default_factory=list)
+    """further 附注 lines"""
+    cc: list[CopyTo] | None = None
+    """抄送; omitted: the issuer's default; []: none"""
+    printed: Printed | bool = False
+    """印发 line: true for the issuer's office and the reply's date"""
+    attachments: list[Text] = Field(default_factory=list)
+    """附件说明: attachment names"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _wrap_single(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in ("title", "closing", "contact", "notes", "cc", "attachments"):
+                if isinstance(data.get(key), str | dict):
+                    data[key] = [data[key]]
+        return data
+
+
+Section.model_rebuild()

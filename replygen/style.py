@@ -1,0 +1,178 @@
+"""The house style: GB/T 9704 numbers read from templates/style.yaml, and the rules derived from them.
+
+Both writers take every length, font and size from a Style; neither holds a layout number of its own.
+Lengths are kept in points.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from replygen.errors import ReplyError
+from replygen.yamlsource import load_yaml
+
+PT_PER_MM = 72 / 25.4
+_UNITS = {"pt": 1.0, "mm": PT_PER_MM, "cm": 10 * PT_PER_MM}
+
+
+def _to_points(value: str) -> float:
+    match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(pt|mm|cm)\s*", value)
+    if not match:
+        raise ValueError("length: a number with a unit, e.g. 16pt or 37mm")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+Length = Annotated[str, AfterValidator(_to_points)]
+"""A length written with its unit in the YAML, held in points."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Rule(_Model):
+    width: Length
+    color: str = "black"
+    gap: Length = "0pt"
+
+
+class Role(_Model):
+    """How one kind of paragraph looks. indent/left/right/hanging count grid characters; space_before lines."""
+
+    font: str = "fangsong"
+    size: Length = "16pt"
+    indent: float = 2
+    left: float = 0
+    right: float = 0
+    hanging: float = 0
+    hanging_after: str | None = None
+    align: Literal["justify", "left", "right", "center", "split"] = "justify"
+    space_before: float = 0
+    color: str | None = None
+    bold: bool = False
+    rule_below: Rule | None = None
+
+
+class Inline(_Model):
+    font: str | None = None
+    bold: bool = False
+
+
+class FontRole(_Model):
+    docx: str
+    pdf: list[str] = Field(min_length=1)
+
+
+class Margins(_Model):
+    top: Length
+    bottom: Length
+    left: Length
+    right: Length
+
+
+class Page(_Model):
+    width: Length
+    height: Length
+    margin: Margins
+
+
+class Grid(_Model):
+    lines: int = Field(ge=1)
+    chars: int = Field(ge=1)
+    font_size: Length
+
+
+class SignatureRule(_Model):
+    right: float
+    date_shift: float
+
+
+class Imprint(_Model):
+    outer_rule: Length
+    inner_rule: Length
+
+
+class PageNumber(_Model):
+    font: str
+    size: Length
+    format: str
+    below_text: Length
+    inset: float
+
+
+class Style(_Model):
+    page: Page
+    grid: Grid
+    fonts: dict[str, FontRole]
+    latin: str
+    roles: dict[str, Role]
+    inline: dict[str, Inline]
+    signature: SignatureRule
+    imprint: Imprint
+    page_number: PageNumber
+    colors: dict[str, str]
+
+    @cached_property
+    def text_width(self) -> float:
+        return self.page.width - self.page.margin.left - self.page.margin.right
+
+    @cached_property
+    def text_height(self) -> float:
+        return self.page.height - self.page.margin.top - self.page.margin.bottom
+
+    @cached_property
+    def line_pitch(self) -> float:
+        """225 mm / 22 = 28.99 pt: the exact pitch; writers round it down so that all lines fit."""
+        return self.text_height / self.grid.lines
+
+    @cached_property
+    def char_pitch(self) -> float:
+        """156 mm / 28 = 15.79 pt."""
+        return self.text_width / self.grid.chars
+
+    def role(self, name: str) -> Role:
+        try:
+            return self.roles[name]
+        except KeyError:
+            raise ReplyError.at(f"样式中没有段落角色“{name}”（模板用了它，style.yaml 的 roles 中应定义）",
+                                Path("style.yaml")) from None
+
+    def color(self, name: str | None) -> str | None:
+        return self.colors.get(name, name) if name else None
+
+
+def load_style(path: Path) -> Style:
+    from replygen.load import translate
+
+    source = load_yaml(path)
+    try:
+        return Style.model_validate(source.data)
+    except ValidationError as exc:
+        raise ReplyError(translate(exc, source)) from None
+
+
+def text_width(text: str) -> float:
+    """Width in grid characters: full-width (CJK) characters take one, others half."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+
+
+def signature_indents(style: Style, name: str | None, date: str) -> tuple[float | None, float]:
+    """Left indents (in chars) of the organ name and the date, per GB/T 9704 7.3.5.2 (unstamped):
+    the name ends `right` chars from the right edge, the date starts `date_shift` chars right of the name's
+    start; if the date would then run further right, both move left so the date ends `right` chars in."""
+    chars, rule = style.grid.chars, style.signature
+    if name is None:
+        return None, chars - rule.right - text_width(date)
+    name_left = chars - rule.right - text_width(name)
+    date_left = name_left + rule.date_shift
+    overrun = date_left + text_width(date) - (chars - rule.right)
+    if overrun > 0:
+        name_left -= overrun
+        date_left -= overrun
+    return name_left, date_left

@@ -118,7 +118,7 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
         message, mergeable = _message(err)
         if err["type"] == "extra_forbidden":
             key = loc[-1]
-            data_path = source.resolve(loc[:-1]) + (key,)
+            data_path = (*source.resolve(loc[:-1]), key)
             problems[data_path] = Problem(f"未知字段“{key}”{_did_you_mean(key)}",
                                           source.locate(data_path, key=True), field_name(data_path))
             continue

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from replygen.errors import ReplyError
 from replygen.yamlsource import load_yaml
@@ -21,19 +21,21 @@ PT_PER_MM = 72 / 25.4
 _UNITS = {"pt": 1.0, "mm": PT_PER_MM, "cm": 10 * PT_PER_MM}
 
 
-def _to_points(value: str) -> float:
+def _to_points(value: object) -> object:
+    if not isinstance(value, str):
+        return value
     match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(pt|mm|cm)\s*", value)
     if not match:
         raise ValueError("length: a number with a unit, e.g. 16pt or 37mm")
     return float(match[1]) * _UNITS[match[2]]
 
 
-Length = Annotated[str, AfterValidator(_to_points)]
+Length = Annotated[float, BeforeValidator(_to_points)]
 """A length written with its unit in the YAML, held in points."""
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
 class Rule(_Model):
@@ -135,6 +137,11 @@ class Style(_Model):
     def char_pitch(self) -> float:
         """156 mm / 28 = 15.79 pt."""
         return self.text_width / self.grid.chars
+
+    def char_width(self, role: Role) -> float:
+        """One 'char' of a role's indents: the grid's pitch for text at grid size, else the role's own size
+        (版记 lines at 14 pt are indented by 14 pt characters)."""
+        return self.char_pitch if abs(role.size - self.grid.font_size) < 0.01 else role.size
 
     def role(self, name: str) -> Role:
         try:

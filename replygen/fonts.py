@@ -1,0 +1,138 @@
+"""Font roles → font files on this machine, for the PDF; and the names DOCX files use.
+
+A role (fangsong, xiaobiaosong, hei, kai, song) lists candidates in style.yaml: family names looked up with
+fontconfig ("Family" or "Family:bold") or font file paths. The first one present serves the role. Offices that
+own the real fonts (仿宋_GB2312 …) name them first, or point REPLYGEN_FONTS at a YAML file of overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from replygen.style import FontRole, Style
+
+FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
+
+
+@dataclass(frozen=True)
+class Face:
+    family: str
+    file: Path
+    index: int
+    bold: bool
+
+
+@dataclass(frozen=True)
+class ResolvedFont:
+    """What serves one role: the candidate that matched and the face behind it (None: nothing found)."""
+
+    role: str
+    docx_name: str
+    candidate: str | None
+    face: Face | None
+    tried: tuple[str, ...]
+
+    @property
+    def css_family(self) -> str:
+        """The family to name in CSS: the fontconfig family, or the role's own @font-face name for a file."""
+        if self.face is None:
+            return "serif"
+        return f"rg-{self.role}" if self.candidate and _is_file(self.candidate) else self.face.family
+
+    @property
+    def bold(self) -> bool:
+        return bool(self.face and self.face.bold)
+
+
+def _is_file(candidate: str) -> bool:
+    return candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate
+
+
+@cache
+def installed_faces() -> tuple[Face, ...]:
+    """Every face fontconfig knows, read once per process."""
+    try:
+        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{file}\t%{index}\n"],
+                             capture_output=True, text=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    faces = []
+    for line in out.splitlines():
+        families, weight, file, index = (line.split("\t") + ["", "", "", "0"])[:4]
+        bold = (int(weight) if weight.isdigit() else 80) >= 200  # fontconfig: 80 regular, 200 bold
+        for family in families.split(","):
+            faces.append(Face(family.strip(), Path(file), int(index or 0), bold))
+    return tuple(faces)
+
+
+def _find(candidate: str) -> Face | None:
+    if _is_file(candidate):
+        path = Path(candidate).expanduser()
+        return Face(path.stem, path, 0, False) if path.is_file() else None
+    family, _, weight = candidate.partition(":")
+    want_bold = weight.strip().lower() == "bold"
+    matches = [f for f in installed_faces() if f.family.lower() == family.strip().lower()]
+    exact = [f for f in matches if f.bold == want_bold]
+    return (exact or matches or [None])[0]
+
+
+def overrides() -> dict[str, list[str]]:
+    """Per-machine candidates from the YAML file named by REPLYGEN_FONTS: {role: [candidate, …]}."""
+    name = os.environ.get("REPLYGEN_FONTS")
+    if not name:
+        return {}
+    data = yaml.safe_load(Path(name).read_text(encoding="utf-8")) or {}
+    return {role: ([v] if isinstance(v, str) else list(v)) for role, v in data.items()}
+
+
+def resolve(style: Style) -> dict[str, ResolvedFont]:
+    extra = overrides()
+    return {role: _resolve(role, spec, extra.get(role, [])) for role, spec in style.fonts.items()}
+
+
+def _resolve(role: str, spec: FontRole, extra: list[str]) -> ResolvedFont:
+    tried = (*extra, *spec.pdf)
+    for candidate in tried:
+        face = _find(candidate)
+        if face is not None:
+            return ResolvedFont(role, spec.docx, candidate, face, tried)
+    return ResolvedFont(role, spec.docx, None, None, tried)
+
+
+def font_face_css(fonts: dict[str, ResolvedFont]) -> str:
+    """@font-face rules for roles served by a font file rather than a fontconfig family."""
+    rules = []
+    for font in fonts.values():
+        if font.face and font.candidate and _is_file(font.candidate):
+            rules.append(f'@font-face {{ font-family: "rg-{font.role}"; src: url("{font.face.file.as_uri()}"); }}')
+    return "\n".join(rules)
+
+
+def fontconfig_aliases(fonts: dict[str, ResolvedFont]) -> str:
+    """A fontconfig file mapping the DOCX font names to this machine's stand-ins, so that LibreOffice (and
+    anything else using fontconfig) shows a replygen DOCX with the same faces as the PDF."""
+    lines = ['<?xml version="1.0"?>', '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">', "<fontconfig>"]
+    for font in fonts.values():
+        if font.face is None:
+            continue
+        lines += ["  <match target=\"pattern\">",
+                  f"    <test name=\"family\"><string>{font.docx_name}</string></test>",
+                  f"    <edit name=\"family\" mode=\"assign\" binding=\"strong\"><string>{font.face.family}</string></edit>"]
+        if font.face.bold:
+            lines.append("    <edit name=\"weight\" mode=\"assign\" binding=\"strong\"><const>bold</const></edit>")
+        lines.append("  </match>")
+    lines.append("</fontconfig>")
+    return "\n".join(lines) + "\n"
+
+
+def harfbuzz_subset_available() -> bool:
+    """WeasyPrint subsets fonts with HarfBuzz when libharfbuzz-subset is present, else with fontTools (~30× slower)."""
+    import ctypes.util
+
+    return ctypes.util.find_library("harfbuzz-subset") is not None

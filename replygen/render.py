@@ -1,0 +1,47 @@
+"""One reply file → its outputs: load, compose once, then hand the same document to each writer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from replygen.compose import Templates
+from replygen.document import Document
+from replygen.load import load_reply
+from replygen.output import atomic_write
+
+FORMATS = ("docx", "pdf")
+
+
+def document_for(path: Path, templates: Templates) -> Document:
+    return templates.compose(load_reply(path))
+
+
+def render_bytes(doc: Document, templates: Templates, fmt: str) -> bytes:
+    if fmt == "pdf":
+        from replygen.writers.pdf import render_pdf
+
+        return render_pdf(doc, templates.style)
+    from replygen.writers.docx import render_docx
+
+    return render_docx(doc, templates.style)
+
+
+def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str]) -> list[Path]:
+    """Render every format in memory first, so that a failure in one writes none of them."""
+    doc = document_for(path, templates)
+    outputs = {target_stem.with_suffix(f".{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
+    for target, data in outputs.items():
+        atomic_write(target, data)
+    return list(outputs)
+
+
+def reply_files(args: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """(file, its path relative to the output folder without suffix) for each argument: a file stands for
+    itself (out/<stem>); a folder for every *.yaml below it, mirrored (out/<sub/dirs>/<stem>)."""
+    for arg in args:
+        if arg.is_dir():
+            for path in sorted(arg.rglob("*.yaml")):
+                yield path, path.relative_to(arg).with_suffix("")
+        else:
+            yield arg, Path(arg.stem)

@@ -1,0 +1,451 @@
+"""The DOCX writer: one DOCX paragraph per document paragraph, laid out on the GB/T 9704 grid.
+
+Every number comes from the Style; this module only converts units and speaks OOXML. Choices that matter:
+
+- The grid is `docGrid type="lines"` plus a negative character spacing on every run, not `linesAndChars`:
+  LibreOffice lays a 16 pt glyph over two 15.79 pt grid cells with a character grid (14 characters a line).
+- Fonts are named explicitly (eastAsia / ascii / hAnsi / cs) and no theme-font attribute is left anywhere:
+  WPS reports missing fonts or substitutes 等线 when theme fonts are present.
+- The 版记 is a frame anchored to the bottom of the text area, so it sits at the foot of the last page
+  in Word and LibreOffice without counting lines.
+- The package is rewritten with fixed timestamps and core properties from the document's meta, so the
+  same input gives the same bytes; it is written to a temporary file and renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import tempfile
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
+from docx.enum.section import WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Length, Pt, RGBColor, Twips
+from docx.styles.style import ParagraphStyle
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from replygen.document import IMPRINT, TAB, Document, Paragraph
+from replygen.style import Role, Style, signature_indents, text_width
+
+__all__ = ["write_docx"]
+
+_TWIPS_PER_PT = Pt(1) / Twips(1)  # OOXML spacing and grid values are in twentieths of a point
+_EIGHTHS_PER_PT = 8  # OOXML border widths (w:sz) are in eighths of a point
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest zip timestamp: a fixed one keeps output byte-identical
+_STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+_THEME_ATTRS = ("asciiTheme", "eastAsiaTheme", "hAnsiTheme", "cstheme")
+_ALIGN = {
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "split": WD_ALIGN_PARAGRAPH.LEFT,
+}
+
+
+def write_docx(doc: Document, style: Style, target: Path) -> None:
+    """Write `doc` as a DOCX file at `target`, atomically: a reader sees the old file or the whole new one."""
+    target = Path(target)
+    data = _deterministic_zip(_build(doc, style))
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------- building
+
+
+def _build(doc: Document, style: Style) -> bytes:
+    document = docx.Document()
+    _drop_extra_parts(document)
+    _set_defaults(document, style)
+    _page_setup(document, style)
+    styles = {name: _role_style(document, style, name, role) for name, role in style.roles.items()}
+    used = {p.role for p in doc.paragraphs}
+    for name in sorted(used - styles.keys()):
+        style.role(name)  # raises the house-style error for a role the templates use but style.yaml lacks
+
+    name_left, date_left = _signature_lefts(doc, style)
+    imprint = [i for i, p in enumerate(doc.paragraphs) if p.group == IMPRINT]
+    for i, para in enumerate(doc.paragraphs):
+        out = document.add_paragraph(style=styles[para.role])
+        _fill_runs(out, para, style)
+        role = style.roles[para.role]
+        if role.hanging_after:
+            _hanging_after(out, para, style, role)
+        if para.role == "signature" and name_left is not None:
+            _place_left(out, style, name_left)
+        elif para.role == "date":
+            _place_left(out, style, date_left)
+        if i in imprint:
+            _imprint(out, style, first=i == imprint[0], last=i == imprint[-1])
+
+    _page_numbers(document, style)
+    _strip_theme_fonts(document)
+    _core_properties(document, doc)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+def _drop_extra_parts(document: docx.document.Document) -> None:
+    """python-docx's template carries stylesWithEffects.xml (full of theme fonts) and a thumbnail of some other
+    document; dropping the relationships drops the parts and their content types on save."""
+    part = document.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype == _STYLES_WITH_EFFECTS:
+            part.drop_rel(rid)
+    package_rels = part.package.rels
+    for rid, rel in list(package_rels.items()):
+        if rel.reltype == RT.THUMBNAIL:
+            del package_rels[rid]
+
+
+def _set_defaults(document: docx.document.Document, style: Style) -> None:
+    """docDefaults and Normal name the body font explicitly, at the grid size, Chinese; no theme fonts."""
+    body = style.fonts[style.role("body").font].docx
+    size = Pt(style.grid.font_size)
+    styles_el = document.styles.element
+    rpr = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr, body, style.latin)
+    _set_size(rpr, size)
+    _set_lang(rpr)
+    ppr = styles_el.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    ppr.remove(ppr.find(qn("w:spacing")))  # the template's 10 pt after / 1.15 lines
+    normal = document.styles["Normal"]
+    _set_fonts(normal.element.get_or_add_rPr(), body, style.latin)
+    normal.font.size = size
+    _set_lang(normal.element.get_or_add_rPr())
+    fmt = normal.paragraph_format
+    fmt.space_before = fmt.space_after = 0
+    _no_autospace(normal.element.get_or_add_pPr())
+
+
+def _page_setup(document: docx.document.Document, style: Style) -> None:
+    section = document.sections[0]
+    page = style.page
+    section.start_type = WD_SECTION.NEW_PAGE
+    section.page_width, section.page_height = Pt(page.width), Pt(page.height)
+    section.top_margin, section.bottom_margin = Pt(page.margin.top), Pt(page.margin.bottom)
+    section.left_margin, section.right_margin = Pt(page.margin.left), Pt(page.margin.right)
+    section.gutter = 0
+    _doc_grid(section._sectPr, _line_pitch(style))
+
+
+def _role_style(document: docx.document.Document, style: Style, name: str, role: Role) -> ParagraphStyle:
+    """A paragraph style `rg-NAME` holding everything the role says: the paragraphs carry only what depends on
+    their text (signature placement, the 抄送 hanging indent, the 版记 frame)."""
+    ps = document.styles.add_style(f"rg-{name}", WD_STYLE_TYPE.PARAGRAPH)
+    ps.base_style = document.styles["Normal"]
+    ps.quick_style = True
+    size = Pt(role.size)
+    rpr = ps.element.get_or_add_rPr()
+    _set_fonts(rpr, style.fonts[role.font].docx, style.latin)
+    ps.font.size = size
+    ps.font.bold = role.bold
+    if role.color:
+        ps.font.color.rgb = RGBColor.from_string(_hex(style.color(role.color)))
+    _char_spacing(rpr, _char_spacing_twips(style, role))
+
+    fmt = ps.paragraph_format
+    fmt.alignment = _ALIGN[role.align]
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Twips(_line_pitch(style))
+    fmt.space_before = Twips(round(role.space_before * _line_pitch(style)))
+    fmt.space_after = 0
+    fmt.widow_control = False
+    cw = style.char_width(role)
+    fmt.left_indent = _pt(cw * (role.left + role.hanging))
+    fmt.right_indent = _pt(cw * role.right)
+    fmt.first_line_indent = _pt(cw * (role.indent - role.hanging))
+    if role.align == "split":
+        fmt.tab_stops.add_tab_stop(_pt(style.text_width - cw * role.right), WD_TAB_ALIGNMENT.RIGHT)
+    if role.rule_below:
+        rule = role.rule_below
+        _border(ps.element.get_or_add_pPr(), "bottom", rule.width, style.color(rule.color), rule.gap)
+    return ps
+
+
+def _fill_runs(out: DocxParagraph, para: Paragraph, style: Style) -> None:
+    """Runs as the document has them; an inline role (lead, signer) becomes run formatting, a tab a w:tab."""
+    for run in para.runs:
+        if run.role == TAB:
+            out.add_run().add_tab()
+            continue
+        r = out.add_run(run.text)
+        inline = style.inline.get(run.role) if run.role else None
+        if inline is None:
+            continue
+        if inline.font:
+            _set_fonts(r._r.get_or_add_rPr(), style.fonts[inline.font].docx, style.latin)
+        if inline.bold:
+            r.bold = True
+
+
+def _signature_lefts(doc: Document, style: Style) -> tuple[float | None, float]:
+    name = next((p.text for p in doc.paragraphs if p.role == "signature"), None)
+    date = next((p.text for p in doc.paragraphs if p.role == "date"), "")
+    return signature_indents(style, name, date)
+
+
+def _place_left(out: DocxParagraph, style: Style, chars: float) -> None:
+    fmt = out.paragraph_format
+    fmt.left_indent = _chars(style, chars)
+    fmt.first_line_indent = 0
+
+
+def _hanging_after(out: DocxParagraph, para: Paragraph, style: Style, role: Role) -> None:
+    """Wrapped lines align after the text up to the marker (抄送：), measured in the role's own character size."""
+    head, sep, _ = para.text.partition(role.hanging_after or "")
+    if not sep:
+        return
+    cw = style.char_width(role)
+    hang = text_width(head + sep) * role.size + role.hanging * cw
+    fmt = out.paragraph_format
+    fmt.left_indent = _pt(role.left * cw + hang)
+    fmt.first_line_indent = -_pt(hang)
+
+
+def _imprint(out: DocxParagraph, style: Style, *, first: bool, last: bool) -> None:
+    """The 版记 paragraphs share one frame at the bottom of the text area; rules above, between and below."""
+    ppr = out._p.get_or_add_pPr()
+    _frame(ppr, _pt(style.text_width))
+    outer, inner = style.imprint.outer_rule, style.imprint.inner_rule
+    if first:
+        _border(ppr, "top", outer)
+    _border(ppr, "bottom", outer if last else inner)
+
+
+def _page_numbers(document: docx.document.Document, style: Style) -> None:
+    """Odd pages right, even pages left, each inset `inset` page-number characters; the line's centre sits
+    `below_text` under the text area (the footer distance counts from the paper's edge to the line's bottom)."""
+    pn = style.page_number
+    section = document.sections[0]
+    document.settings.odd_and_even_pages_header_footer = True
+    section.footer_distance = Pt(style.page.margin.bottom - pn.below_text - pn.size / 2)
+    inset = Pt(pn.inset * pn.size)
+    before, _, after = pn.format.partition("{n}")
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer,
+                                                                       WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        fmt = p.paragraph_format
+        fmt.alignment = align
+        fmt.left_indent, fmt.right_indent = (0, inset) if align == WD_ALIGN_PARAGRAPH.RIGHT else (inset, 0)
+        fmt.first_line_indent = fmt.space_before = fmt.space_after = 0
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(pn.size)
+        runs = [p.add_run(before), *_page_field(p), p.add_run(after)]
+        for r in runs:
+            rpr = r._r.get_or_add_rPr()
+            _set_fonts(rpr, style.fonts[pn.font].docx, style.latin)
+            _set_size(rpr, Pt(pn.size))
+            _char_spacing(rpr, 0)
+
+
+def _page_field(p: DocxParagraph) -> list:
+    """A complex PAGE field (begin, instruction, separate, result, end): understood by Word, WPS and LibreOffice."""
+    runs = []
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = p.add_run()
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        elif text == " PAGE ":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            r._r.append(instr)
+        else:
+            r.text = text
+        runs.append(r)
+    return runs
+
+
+def _core_properties(document: docx.document.Document, doc: Document) -> None:
+    """Properties from the reply, dated by the reply's date (never the clock), so output is reproducible."""
+    meta, props = doc.meta, document.core_properties
+    props.title = meta.get("title", "")
+    props.author = props.last_modified_by = meta.get("author", "")
+    props.subject = meta.get("subject", "")
+    props.keywords = meta.get("keywords", "")
+    props.comments = ""
+    props.revision = 1
+    when = datetime.fromisoformat(meta["date"]).replace(tzinfo=UTC) if meta.get("date") else datetime(
+        *_ZIP_EPOCH, tzinfo=UTC)
+    props.created = props.modified = when.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """The same package with fixed timestamps and a stable entry order ([Content_Types].xml first)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(name))
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- units
+
+
+def _line_pitch(style: Style) -> int:
+    """The grid's line pitch in twips, rounded down so that all `grid.lines` lines fit the text area."""
+    return math.floor(style.line_pitch * _TWIPS_PER_PT)
+
+
+def _pt(points: float) -> Length:
+    """A length in points, rounded to whole twips (what OOXML stores)."""
+    return Twips(round(points * _TWIPS_PER_PT))
+
+
+def _chars(style: Style, n: float) -> Length:
+    """`n` grid characters as a length."""
+    return _pt(n * style.char_pitch)
+
+
+def _char_spacing_twips(style: Style, role: Role) -> int:
+    """Character spacing that puts a grid-size glyph on the grid's pitch (16 pt → 15.79 pt: −0.25 pt), rounded
+    down so that a full line of `grid.chars` characters always fits; other sizes keep their natural width, as
+    the PDF writer does (style.char_width)."""
+    cw = style.char_width(role)
+    return math.floor((cw - role.size) * _TWIPS_PER_PT) if cw == style.char_pitch else 0
+
+
+# ---------------------------------------------------------------------------------------------- XML helpers
+
+
+def _child(parent, tag: str, before: tuple[str, ...] = ()):
+    """The child `tag` of `parent`, created if missing (inserted before the first of `before` present)."""
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        successor = next((parent.find(qn(t)) for t in before if parent.find(qn(t)) is not None), None)
+        if successor is not None:
+            successor.addprevious(el)
+        else:
+            parent.append(el)
+    return el
+
+
+# rPr children after rFonts in schema order (CT_RPr): rFonts must come before these
+_RPR_AFTER_FONTS = ("w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps", "w:strike", "w:dstrike", "w:outline",
+                    "w:shadow", "w:emboss", "w:imprint", "w:noProof", "w:snapToGrid", "w:vanish", "w:webHidden",
+                    "w:color", "w:spacing", "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight",
+                    "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em",
+                    "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+
+
+def _set_fonts(rpr, east_asia: str, latin: str) -> None:
+    """Name the fonts explicitly: eastAsia for Chinese, `latin` for ascii/hAnsi/cs; drop any theme font."""
+    fonts = _child(rpr, "w:rFonts", _RPR_AFTER_FONTS)
+    for attr in _THEME_ATTRS:
+        fonts.attrib.pop(qn(f"w:{attr}"), None)
+    for attr, value in (("ascii", latin), ("hAnsi", latin), ("eastAsia", east_asia), ("cs", latin)):
+        fonts.set(qn(f"w:{attr}"), value)
+
+
+def _set_size(rpr, size: Length) -> None:
+    half_points = str(round(size.pt * 2))
+    _child(rpr, "w:sz", ("w:szCs", "w:highlight", "w:u", "w:lang")).set(qn("w:val"), half_points)
+    _child(rpr, "w:szCs", ("w:highlight", "w:u", "w:lang")).set(qn("w:val"), half_points)
+
+
+def _set_lang(rpr) -> None:
+    """Chinese text: LibreOffice and Word apply CJK line breaking (no closing punctuation at a line start)."""
+    lang = _child(rpr, "w:lang", ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _char_spacing(rpr, twips: int) -> None:
+    _child(rpr, "w:spacing", ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+                              "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+                              "w:eastAsianLayout")).set(qn("w:val"), str(twips))
+
+
+def _no_autospace(ppr) -> None:
+    """No automatic extra space between Chinese and Latin text or digits: the grid counts a digit as half a
+    character (signature placement depends on it), as the PDF does."""
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        _child(ppr, tag, ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                          "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                          "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
+                          "w:pPrChange")).set(qn("w:val"), "0")
+
+
+_PPR_AFTER_BDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                  "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                  "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                  "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def _border(ppr, side: str, width: float, color: str | None = None, gap: float = 0) -> None:
+    """A paragraph border `width` points wide (stored in eighths of a point), `gap` points from the text."""
+    bdr = _child(ppr, "w:pBdr", _PPR_AFTER_BDR)
+    el = _child(bdr, f"w:{side}", {"top": ("w:left", "w:bottom", "w:right", "w:between", "w:bar"),
+                                   "bottom": ("w:right", "w:between", "w:bar")}[side])
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(round(width * _EIGHTHS_PER_PT)))
+    el.set(qn("w:space"), str(round(gap)))
+    el.set(qn("w:color"), _hex(color))
+
+
+def _frame(ppr, width: Length) -> None:
+    """framePr putting the paragraph in a frame as wide as the text area, at the bottom of it; consecutive
+    paragraphs with identical framePr share the frame."""
+    fr = _child(ppr, "w:framePr", ("w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
+                                   "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                                   "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                                   "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:jc", "w:rPr"))
+    for attr, value in (("w", str(width.twips)), ("wrap", "notBeside"), ("vAnchor", "margin"),
+                        ("hAnchor", "margin"), ("xAlign", "center"), ("yAlign", "bottom")):
+        fr.set(qn(f"w:{attr}"), value)
+
+
+def _hex(color: str | None) -> str:
+    """An OOXML colour: "#e60012" → "E60012"; no colour or black → "auto" (the text colour)."""
+    if not color or color.lower() in ("black", "auto"):
+        return "auto"
+    return color.lstrip("#").upper()
+
+
+def _doc_grid(sect_pr, line_pitch: int) -> None:
+    """A line grid only (no character grid: see the module docstring); characters are fitted by spacing."""
+    grid = _child(sect_pr, "w:docGrid", ("w:printerSettings", "w:sectPrChange"))
+    grid.attrib.clear()
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(line_pitch))
+
+
+def _strip_theme_fonts(document: docx.document.Document) -> None:
+    """Remove every theme-font attribute from every XML part the package holds."""
+    names = {qn(f"w:{a}") for a in _THEME_ATTRS}
+    for part in document.part.package.iter_parts():
+        element = getattr(part, "element", None)
+        if element is None:
+            continue
+        for el in element.iter():
+            for name in names & set(el.attrib):
+                del el.attrib[name]

@@ -1,0 +1,52 @@
+"""Shared fixtures: the templates, the seed reply composed once, and its PDF rendered once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replygen.compose import DEFAULT_TEMPLATES, Templates
+from replygen.document import Document
+from replygen.load import load_reply
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+SEED_YAML = CONTENT / "2026" / "245.yaml"
+SEED_TEXT = ROOT.parent / "shared" / "seed" / "reply-245.txt"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from current output")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def templates() -> Templates:
+    return Templates.open(DEFAULT_TEMPLATES)
+
+
+@pytest.fixture(scope="session")
+def seed_doc(templates: Templates) -> Document:
+    return templates.compose(load_reply(SEED_YAML))
+
+
+@pytest.fixture(scope="session")
+def seed_paragraphs() -> list[str]:
+    """The reference reply's paragraphs: its non-empty lines, without the edges' white space."""
+    if not SEED_TEXT.is_file():
+        pytest.fail(f"reference reply missing: {SEED_TEXT}")
+    return [line.strip() for line in SEED_TEXT.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def seed_pdf(tmp_path_factory: pytest.TempPathFactory, seed_doc: Document, templates: Templates) -> Path:
+    from replygen.writers.pdf import write_pdf
+
+    path = tmp_path_factory.mktemp("pdf") / "245.pdf"
+    write_pdf(seed_doc, templates.style, path)
+    return path

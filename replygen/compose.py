@@ -69,6 +69,9 @@ class Templates:
 
     def compose(self, loaded: LoadedReply) -> document.Document:
         reply = loaded.reply
+        if not (self.root / "issuers" / f"{reply.issuer}.yaml").is_file():
+            known = "、".join(sorted(p.stem for p in (self.root / "issuers").glob("*.yaml"))) or "无"
+            raise loaded.error(f"找不到发文机关档案“{reply.issuer}”（{self.root / 'issuers'} 中现有：{known}）", "issuer")
         issuer = self.issuer(reply.issuer)
         context = _context(loaded, issuer)
         name = f"reply/{reply.kind}.html.j2"

@@ -37,7 +37,20 @@ def load_reply(path: Path, text: str | None = None) -> LoadedReply:
         reply = model.Reply.model_validate(source.data)
     except ValidationError as exc:
         raise ReplyError(translate(exc, source)) from None
-    return LoadedReply(reply, source)
+    loaded = LoadedReply(reply, source)
+    _check_depth(loaded, reply.body, ("body",), 1)
+    return loaded
+
+
+MAX_HEADING_DEPTH = 4  # GB/T 9704 numbers headings at four levels: 一、 （一） 1. （1）
+
+
+def _check_depth(loaded: LoadedReply, blocks: list, at: DataPath, depth: int) -> None:
+    for i, block in enumerate(blocks):
+        if isinstance(block, model.SectionBlock):
+            if depth > MAX_HEADING_DEPTH:
+                raise loaded.error(f"标题最多四级（一、（一）1.（1）），这里是第 {depth} 级", *at, i, "section")
+            _check_depth(loaded, block.section.body, (*at, i, "section", "body"), depth + 1)
 
 
 def field_name(data_path: DataPath) -> str:

@@ -108,7 +108,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlSource:
     try:
         node = loader.get_single_node()
         source = YamlSource(path, None)
-        source.data = _construct(loader, node, (), source)
+        source.data = None if node is None else _construct(loader, node, (), source)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -122,8 +122,14 @@ def load_yaml(path: Path, text: str | None = None) -> YamlSource:
     return source
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _construct(loader: _Loader, node: yaml.Node, at: DataPath, source: YamlSource) -> Any:
     source.marks[at] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise yaml.MarkedYAMLError(problem=f"could not determine a constructor for the tag {node.tag!r}",
+                                   problem_mark=node.start_mark)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:

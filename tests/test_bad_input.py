@@ -1,0 +1,111 @@
+"""Bad input, as a clerk would meet it on the command line: a precise Chinese message with file:line:column,
+a non-zero exit, no traceback, and nothing written to the output folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED_YAML
+
+SEED = SEED_YAML.read_text(encoding="utf-8")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "replygen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _edit(old: str, new: str) -> str:
+    assert old in SEED
+    return SEED.replace(old, new, 1)
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+CASES = {
+    # name: (file content as bytes or text, expected fragments in the message, expected line or None)
+    "yaml syntax": (_edit("kind: proposal", "kind: [proposal"), ["YAML"], None),
+    "tab indent": (_edit("salutation:\n  names", "salutation:\n\tnames"), ["制表符"], "\tnames"),
+    "unknown key": (_edit("kind: proposal", "kind: proposal\ntittle: 标题"), ["未知字段“tittle”", "是不是“title”"],
+                    "tittle:"),
+    "wrong type": (_edit("doc_number: 245", "doc_number: [245]"), ["doc_number", "应为整数 或 文字"], "doc_number: ["),
+    "number not quoted": (_edit('number: "0688"', "number: 688"), ["字段 number", "加引号"], "number: 688"),
+    "bad date": (_edit("date: 2026-06-18", "date: 2026年6月18日"), ["字段 date", "日期"], "date: 2026年"),
+    "missing field": (_edit("session: 市政协十四届四次会议\n", ""), ["字段 session", "缺少必填字段"], None),
+    "empty file": ("", ["文件为空"], None),
+    "only comments": ("# 空\n", ["没有内容"], None),
+    "not utf-8": (SEED.encode("gb18030"), ["UTF-8"], None),
+    "python tag": (_edit("kind: proposal", "kind: !!python/object/apply:os.system [echo pwned]"),
+                   ["YAML 标签", "python"], "!!python"),
+    "alias bomb": ('a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n'
+                   "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n", ["别名"], "*a"),
+    "list at top": ("- 朱瑞庭\n- 委员\n", ["顶层应为映射"], None),
+    "duplicate key": (_edit("kind: proposal", "kind: proposal\nkind: suggestion"), ["重复的键“kind”"], "kind: sugg"),
+    "unknown block": (_edit("  - achievements:", "  - achievement:"), ["正文的每一块", "是不是“achievements”"],
+                      "achievement:"),
+    "empty item": (_edit("        - lead: 建立完善标准化工作机制。", "        - {}\n        - lead: 建立完善标准化工作机制。"),
+                   ["lead", "text"], "- {}"),
+    "unknown issuer": (_edit("issuer: shsmj", "issuer: nobody"), ["找不到发文机关档案“nobody”"], None),
+    "unknown category": (_edit("kind: proposal", "kind: proposal\ncategory: Z"), ["答复类别", "字段 category"],
+                         "category: Z"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input_is_reported_precisely(name: str, tmp_path: Path) -> None:
+    content, fragments, line_of = CASES[name]
+    src = tmp_path / "reply.yaml"
+    if isinstance(content, bytes):
+        src.write_bytes(content)
+    else:
+        src.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("render", str(src), "-o", str(out), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+    assert str(src) in result.stderr
+    if line_of is not None:
+        text = content if isinstance(content, str) else content.decode("gb18030")
+        assert f"{src}:{_line_of(text, line_of)}:" in result.stderr, result.stderr
+    assert not out.exists() or not any(out.rglob("*")), "nothing may be written for a bad reply"
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    src = tmp_path / "reply.yaml"
+    src.write_text(_edit("kind: proposal", "kind: answer\nsubjekt: x"), encoding="utf-8")
+    result = run("validate", str(src), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "字段 kind" in result.stderr and "proposal" in result.stderr
+    assert "未知字段“subjekt”" in result.stderr
+
+
+def test_one_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "good.yaml").write_text(SEED, encoding="utf-8")
+    (folder / "bad.yaml").write_text(_edit("kind: proposal", "kind: nope"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("render", str(folder), "-o", str(out), "--format", "docx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "bad.yaml" in result.stderr and "失败 1 份" in result.stderr
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["good.docx"]
+
+
+def test_a_failure_keeps_the_previous_output_whole(tmp_path: Path) -> None:
+    src = tmp_path / "245.yaml"
+    src.write_text(SEED, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("render", str(src), "-o", str(out), "--format", "docx", cwd=tmp_path).returncode == 0
+    before = (out / "245.docx").read_bytes()
+    src.write_text(_edit("kind: proposal", "kind: nope"), encoding="utf-8")
+    assert run("render", str(src), "-o", str(out), "--format", "docx", cwd=tmp_path).returncode == 1
+    assert (out / "245.docx").read_bytes() == before
+    assert [p.name for p in out.iterdir()] == ["245.docx"], "no temporary files left behind"

@@ -147,9 +147,10 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
                 found.append(message)
             continue
         problems.setdefault(data_path, Problem(message, source.locate(data_path), field_name(data_path)))
+    deeper = {p[:i] for p in (*problems, *expectations) for i in range(len(p))}
     for data_path, wanted in expectations.items():
-        if data_path in problems:
-            continue
+        if data_path in problems or data_path in deeper:
+            continue  # a union member that matched the shape reported what is really wrong, further in
         value = source.data
         for step in data_path:
             value = value[step]

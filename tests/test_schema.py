@@ -1,0 +1,121 @@
+"""The schema expresses every element of a reply (REPLIES.md); each is worded by the templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from replygen.compose import Templates
+from replygen.document import Document
+from replygen.errors import ReplyError
+from replygen.load import load_reply
+
+BASE = {
+    "issuer": "shsmj", "kind": "proposal", "doc_number": 12, "session": "市政协十四届四次会议", "number": "0001",
+    "subject": "关于测试的提案", "salutation": {"names": ["张三"]}, "body": ["正文。"], "date": dt.date(2026, 5, 20),
+}
+
+
+def compose(tmp_path: Path, templates: Templates, **changes: object) -> Document:
+    data = {**BASE, **changes}
+    data = {k: v for k, v in data.items() if v is not ...}
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return templates.compose(load_reply(path))
+
+
+def roles(doc: Document) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for p in doc.paragraphs:
+        out.setdefault(p.role, []).append(p.text)
+    return out
+
+
+def test_document_number_from_prefix_and_year(tmp_path: Path, templates: Templates) -> None:
+    assert roles(compose(tmp_path, templates))["doc-number"] == ["沪市监提〔2026〕12号"]
+    doc = compose(tmp_path, templates, kind="suggestion", doc_number=3)
+    assert roles(doc)["doc-number"] == ["沪市监建〔2026〕3号"]
+    assert roles(compose(tmp_path, templates, doc_number="沪市监函〔2026〕8号"))["doc-number"] == ["沪市监函〔2026〕8号"]
+
+
+@pytest.mark.parametrize(("salutation", "expected", "pronoun"), [
+    ({"names": ["朱瑞庭"]}, "朱瑞庭委员：", "您"),
+    ({"names": ["朱瑞庭"], "honorific": True}, "尊敬的朱瑞庭委员：", "您"),
+    ({"names": ["王福英", "王玉琴"]}, "王福英、王玉琴委员：", "你们"),
+    ({"names": ["尚路鹏"], "total": 4}, "尚路鹏等4位委员：", "你们"),
+    ({"organisation": "农工党上海市委"}, "农工党上海市委：", "您"),
+    ({"names": ["陈磊", "卢晓辉"], "pronoun": "您"}, "陈磊、卢晓辉委员：", "您"),
+])
+def test_salutation_and_pronoun(tmp_path: Path, templates: Templates, salutation: dict, expected: str,
+                                pronoun: str) -> None:
+    doc = compose(tmp_path, templates, salutation=salutation)
+    assert roles(doc)["salutation"] == [expected]
+    assert roles(doc)["body"][0].startswith(f"{pronoun}提出的“关于测试的提案”收悉")
+
+
+def test_no_salutation(tmp_path: Path, templates: Templates) -> None:
+    assert "salutation" not in roles(compose(tmp_path, templates, salutation=None))
+
+
+@pytest.mark.parametrize(("style", "first"), [("第一、", "第一、"), ("一、", "一、"), ("（一）", "（一）"), ("1.", "1.")])
+def test_next_step_numbering_styles(tmp_path: Path, templates: Templates, style: str, first: str) -> None:
+    body = [{"next_steps": {"intro": "下一步：", "numbering": style,
+                            "tiers": [{"lead": "甲。", "text": "乙。", "items": ["丙。", {"lead": "丁。", "text": "戊。"}]},
+                                      {"lead": "己。"}]}}]
+    texts = roles(compose(tmp_path, templates, body=body))["body"]
+    assert texts[1:4] == ["下一步：", f"{first}甲。乙。一是丙。二是丁。戊。", first.replace("一", "二").replace("1", "2") + "己。"]
+
+
+def test_kinds_word_the_title(tmp_path: Path, templates: Templates) -> None:
+    assert roles(compose(tmp_path, templates))["title-first"] + roles(compose(tmp_path, templates))["title"] == [
+        "对市政协十四届四次会议", "第0001号提案的答复"]
+    doc = compose(tmp_path, templates, kind="suggestion", session="市十六届人大三次会议")
+    assert roles(doc)["title"] == ["第0001号代表建议的答复"] and roles(doc)["salutation"] == ["张三代表："]
+    doc = compose(tmp_path, templates, kind="co-handling", salutation={"organisation": "市市场监督管理局"})
+    assert roles(doc)["title"] == ["第0001号提案的会办意见"]
+    doc = compose(tmp_path, templates, title=["关于某某问题的答复"])
+    assert roles(doc)["title-first"] == ["关于某某问题的答复"] and "title" not in roles(doc)
+
+
+def test_closing_signature_notes_cc_printed(tmp_path: Path, templates: Templates) -> None:
+    doc = compose(tmp_path, templates, closing=["特此答复。"], contact=[{"name": "李四", "phone": "123"}],
+                  notes=["此件不公开"], cc=["甲单位", {"organ": "乙单位", "copies": 2}],
+                  printed={"organ": "某办公室", "date": dt.date(2026, 5, 21)}, attachments=["明细表"])
+    r = roles(doc)
+    assert r["body"][-1] == "特此答复。"
+    assert r["attachment-first"] == ["附件：明细表"]
+    assert r["signature"] == ["上海市市场监督管理局"] and r["date"] == ["2026年5月20日"]
+    assert r["note"] == ["（联系人：李四，联系电话：123）", "（此件不公开）"]
+    assert r["cc"] == ["抄送：甲单位，乙单位（2份）。"]
+    assert r["printed"] == ["某办公室2026年5月21日印发"]
+    assert [p.group for p in doc.paragraphs if p.role in ("cc", "printed")] == ["imprint", "imprint"]
+
+
+def test_defaults_from_the_issuer_and_opting_out(tmp_path: Path, templates: Templates) -> None:
+    r = roles(compose(tmp_path, templates))
+    assert r["body"][-1] == "感谢您对我们工作的关心和支持。"
+    assert r["cc"] == ["抄送：市政协提案委员会，市政府办公厅。"]
+    r = roles(compose(tmp_path, templates, closing=[], cc=[], signature=False))
+    assert r["body"][-1] == "正文。" and "cc" not in r and "signature" not in r
+
+
+def test_signer_and_category(tmp_path: Path, templates: Templates) -> None:
+    doc = compose(tmp_path, templates, issuer="example-jtj", signer="王一川", category="B")
+    r = roles(doc)
+    assert r["category"] == ["B类"]
+    assert r["doc-number-signed"] == ["示交提〔2026〕12号签发人：王一川"]
+    signed = next(p for p in doc.paragraphs if p.role == "doc-number-signed")
+    assert [run.role for run in signed.runs] == ["", "tab", "", "signer"]
+    assert r["organ-mark"] == ["示例区交通运输局"]
+
+
+def test_headings_deeper_than_four_levels_are_refused(tmp_path: Path, templates: Templates) -> None:
+    deep: object = ["正文。"]
+    for level in range(5):
+        deep = [{"section": {"heading": f"第{level}级", "body": deep}}]
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, body=deep)
+    assert "标题最多四级" in str(info.value) and "section" in str(info.value)

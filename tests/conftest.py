@@ -50,3 +50,12 @@ def seed_pdf(tmp_path_factory: pytest.TempPathFactory, seed_doc: Document, templ
     path = tmp_path_factory.mktemp("pdf") / "245.pdf"
     write_pdf(seed_doc, templates.style, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def seed_docx(tmp_path_factory: pytest.TempPathFactory, seed_doc: Document, templates: Templates) -> Path:
+    from replygen.writers.docx import write_docx
+
+    path = tmp_path_factory.mktemp("docx") / "245.docx"
+    write_docx(seed_doc, templates.style, path)
+    return path

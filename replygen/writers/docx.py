@@ -61,11 +61,18 @@ def write_docx(doc: Document, style: Style, target: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; a document is as readable as any file
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 # ---------------------------------------------------------------------------------------------- building
@@ -82,8 +89,8 @@ def _build(doc: Document, style: Style) -> bytes:
         style.role(name)  # raises the house-style error for a role the templates use but style.yaml lacks
 
     name_left, date_left = _signature_lefts(doc, style)
-    imprint = [i for i, p in enumerate(doc.paragraphs) if p.group == IMPRINT]
-    for i, para in enumerate(doc.paragraphs):
+    imprint: list[tuple[DocxParagraph, Paragraph]] = []
+    for para in doc.paragraphs:
         out = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
@@ -93,8 +100,11 @@ def _build(doc: Document, style: Style) -> bytes:
             _place_left(out, style, name_left)
         elif para.role == "date":
             _place_left(out, style, date_left)
-        if i in imprint:
-            _imprint(out, style, first=i == imprint[0], last=i == imprint[-1])
+        if para.group == IMPRINT:
+            imprint.append((out, para))
+    if imprint:
+        _imprint(imprint, style)
+        _frame_anchor(document)
 
     _page_numbers(document, style)
     _strip_theme_fonts(document)
@@ -170,6 +180,7 @@ def _role_style(document: docx.document.Document, style: Style, name: str, role:
     fmt.space_before = Twips(round(role.space_before * _line_pitch(style)))
     fmt.space_after = 0
     fmt.widow_control = False
+    _no_snap(ps.element.get_or_add_pPr())
     cw = style.char_width(role)
     fmt.left_indent = _pt(cw * (role.left + role.hanging))
     fmt.right_indent = _pt(cw * role.right)
@@ -222,14 +233,53 @@ def _hanging_after(out: DocxParagraph, para: Paragraph, style: Style, role: Role
     fmt.first_line_indent = -_pt(hang)
 
 
-def _imprint(out: DocxParagraph, style: Style, *, first: bool, last: bool) -> None:
-    """The 版记 paragraphs share one frame at the bottom of the text area; rules above, between and below."""
-    ppr = out._p.get_or_add_pPr()
-    _frame(ppr, _pt(style.text_width))
-    outer, inner = style.imprint.outer_rule, style.imprint.inner_rule
-    if first:
-        _border(ppr, "top", outer)
-    _border(ppr, "bottom", outer if last else inner)
+def _imprint(paragraphs: list[tuple[DocxParagraph, Paragraph]], style: Style) -> None:
+    """The 版记 at the foot of the last page's text area: a rule above, one between paragraphs, one below.
+
+    Each paragraph is its own frame, stacked upwards from the bottom of the text area by its line count.
+    One frame holding all of them would be simpler, but LibreOffice 7.4 drops a frame of several paragraphs
+    as soon as one of them has a border (they then flow as ordinary text, without rules); single-paragraph
+    frames with borders convert fine, in Word and in LibreOffice.
+    """
+    pitch = _line_pitch(style)
+    bottom = _pt(style.text_height).twips
+    for k, (out, para) in reversed(list(enumerate(paragraphs))):
+        height = _lines(out, para, style) * pitch
+        bottom -= height
+        ppr = out._p.get_or_add_pPr()
+        _frame(ppr, _pt(style.text_width), Twips(height), Twips(bottom))
+        if k == 0:
+            _border(ppr, "top", style.imprint.outer_rule)
+        last = k == len(paragraphs) - 1
+        _border(ppr, "bottom", style.imprint.outer_rule if last else style.imprint.inner_rule)
+
+
+def _frame_anchor(document: docx.document.Document) -> None:
+    """An empty 1 pt paragraph closing the body after the 版记 frames. LibreOffice drops the frame before last
+    when a body with footers ends on consecutive frames; Word needs a paragraph there anyway."""
+    fmt = document.add_paragraph().paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(1)
+    fmt.space_before = fmt.space_after = 0
+    fmt.first_line_indent = 0
+
+
+def _lines(out: DocxParagraph, para: Paragraph, style: Style) -> int:
+    """How many lines `para` takes, set as `out` is: CJK text on a fixed pitch wraps predictably (a split
+    line is one line by construction)."""
+    role = style.role(para.role)
+    if role.align == "split":
+        return 1
+    fmt = out.paragraph_format
+    width = style.text_width - (fmt.left_indent or 0) / Pt(1) - (fmt.right_indent or 0) / Pt(1)
+    room = width - (fmt.first_line_indent or 0) / Pt(1)
+    lines, used = 1, 0.0
+    for ch in para.text:
+        w = text_width(ch) * role.size
+        if used + w > room:
+            lines, used, room = lines + 1, 0.0, width
+        used += w
+    return lines
 
 
 def _page_numbers(document: docx.document.Document, style: Style) -> None:
@@ -384,6 +434,15 @@ def _char_spacing(rpr, twips: int) -> None:
                               "w:eastAsianLayout")).set(qn("w:val"), str(twips))
 
 
+def _no_snap(ppr) -> None:
+    """Exact line spacing equal to the pitch already keeps lines on the grid; LibreOffice would otherwise snap a
+    line taller than the pitch (a 22 pt title in a CJK font) to two grid lines."""
+    _child(ppr, "w:snapToGrid", ("w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                                 "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                                 "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr",
+                                 "w:sectPr", "w:pPrChange")).set(qn("w:val"), "0")
+
+
 def _no_autospace(ppr) -> None:
     """No automatic extra space between Chinese and Latin text or digits: the grid counts a digit as half a
     character (signature placement depends on it), as the PDF does."""
@@ -412,15 +471,16 @@ def _border(ppr, side: str, width: float, color: str | None = None, gap: float =
     el.set(qn("w:color"), _hex(color))
 
 
-def _frame(ppr, width: Length) -> None:
-    """framePr putting the paragraph in a frame as wide as the text area, at the bottom of it; consecutive
-    paragraphs with identical framePr share the frame."""
+def _frame(ppr, width: Length, height: Length, y: Length) -> None:
+    """framePr: a frame as wide as the text area, centred, `y` below the top of the text area, at least
+    `height` tall, the text above and below it but never beside."""
     fr = _child(ppr, "w:framePr", ("w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
                                    "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
                                    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
                                    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:jc", "w:rPr"))
-    for attr, value in (("w", str(width.twips)), ("wrap", "notBeside"), ("vAnchor", "margin"),
-                        ("hAnchor", "margin"), ("xAlign", "center"), ("yAlign", "bottom")):
+    for attr, value in (("w", str(width.twips)), ("h", str(height.twips)), ("hRule", "atLeast"),
+                        ("wrap", "notBeside"), ("vAnchor", "margin"), ("hAnchor", "margin"), ("xAlign", "center"),
+                        ("y", str(y.twips))):
         fr.set(qn(f"w:{attr}"), value)
 
 

@@ -1,0 +1,85 @@
+"""The seed DOCX as LibreOffice lays it out: 22 lines on a full page, 28 characters on a full line, 4 pages
+(as the PDF writer gives), page numbers 7 mm under the text area and the 版记 at the foot of the last page.
+
+LibreOffice has none of the office fonts the DOCX names, so a fontconfig file maps them onto the free stand-ins
+the PDF writer uses; the test is skipped only when soffice is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+
+import pdfplumber
+import pytest
+
+MM = 72 / 25.4
+ALIASES = {"仿宋_GB2312": "FandolFang", "方正小标宋简体": "Noto Serif CJK SC", "黑体": "Noto Sans CJK SC",
+           "楷体_GB2312": "FandolKai", "宋体": "Noto Serif CJK SC"}
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH")
+
+
+@pytest.fixture(scope="module")
+def lo_pdf(seed_docx: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("lo")
+    aliases = "".join(f'<alias binding="same"><family>{k}</family><prefer><family>{v}</family></prefer></alias>'
+                      for k, v in ALIASES.items())
+    conf = work / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    f'<include ignore_missing="yes">/etc/fonts/fonts.conf</include>{aliases}</fontconfig>',
+                    encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    subprocess.run(["soffice", f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(work), str(seed_docx)],
+                   env=env, check=True, capture_output=True, timeout=180)
+    return work / (seed_docx.stem + ".pdf")
+
+
+def _lines(page) -> list[list[dict]]:
+    rows: dict[float, list[dict]] = defaultdict(list)
+    for c in page.chars:
+        rows[round((c["top"] + c["bottom"]) / 2)].append(c)
+    return [sorted(rows[k], key=lambda c: c["x0"]) for k in sorted(rows)]
+
+
+def test_pages_lines_and_characters(lo_pdf: Path) -> None:
+    with pdfplumber.open(lo_pdf) as pdf:
+        assert len(pdf.pages) == 4
+        text_bottom = (297 - 35) * MM
+        counts = []
+        for number, page in enumerate(pdf.pages, 1):
+            body = [row for row in _lines(page) if row[0]["bottom"] < text_bottom + 1]
+            if 1 < number < len(pdf.pages):  # a full page
+                assert len(body) == 22, f"page {number}"
+            full = [row for row in body if row[0]["size"] == 16 and all(ord(c["text"]) > 0x2000 for c in row)
+                    and row[-1]["x1"] > 180 * MM and row[0]["x0"] < 29 * MM]
+            for row in full:
+                # CJK line breaking may move an opening quote to the next line: a line then holds 27
+                assert 26 <= len(row) <= 28, "".join(c["text"] for c in row)
+                assert abs(row[0]["x0"] / MM - 28) < 0.5 and abs(row[-1]["x1"] / MM - 184) < 1
+                counts.append(len(row))
+        assert counts.count(28) > 0.8 * len(counts) > 20
+
+
+def test_page_numbers_sit_7mm_below_the_text(lo_pdf: Path) -> None:
+    with pdfplumber.open(lo_pdf) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            dashes = [c for c in page.chars if c["text"] == "—" and c["top"] > 262 * MM]
+            assert dashes, f"page {number}"
+            centre = (dashes[0]["top"] + dashes[0]["bottom"]) / 2 / MM
+            assert abs(centre - 269) < 1.5
+            left = dashes[0]["x0"] / MM
+            assert (left < 105) == (number % 2 == 0)  # even pages left, odd pages right
+
+
+def test_imprint_at_the_foot_of_the_last_page(lo_pdf: Path) -> None:
+    with pdfplumber.open(lo_pdf) as pdf:
+        page = pdf.pages[-1]
+        rules = sorted(r["top"] / MM for r in page.lines + page.rects)
+        assert len(rules) == 3 and abs(rules[-1] - (297 - 35)) < 1
+        printed = [row for row in _lines(page) if "印发" in "".join(c["text"] for c in row)]
+        assert printed and rules[-2] < printed[0][0]["top"] / MM < rules[-1]

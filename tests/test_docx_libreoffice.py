@@ -60,7 +60,8 @@ def test_pages_lines_and_characters(lo_pdf: Path) -> None:
             for row in full:
                 # CJK line breaking may move an opening quote to the next line: a line then holds 27
                 assert 26 <= len(row) <= 28, "".join(c["text"] for c in row)
-                assert abs(row[0]["x0"] / MM - 28) < 0.5 and abs(row[-1]["x1"] / MM - 184) < 1
+                # a closing punctuation mark may hang into the margin (Word's and LibreOffice's default)
+                assert abs(row[0]["x0"] / MM - 28) < 0.5 and row[-1]["x0"] / MM < 184.5
                 counts.append(len(row))
         assert counts.count(28) > 0.8 * len(counts) > 20
 

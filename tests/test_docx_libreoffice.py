@@ -58,11 +58,11 @@ def test_pages_lines_and_characters(lo_pdf: Path) -> None:
             full = [row for row in body if row[0]["size"] == 16 and all(ord(c["text"]) > 0x2000 for c in row)
                     and row[-1]["x1"] > 180 * MM and row[0]["x0"] < 29 * MM]
             for row in full:
-                # CJK line breaking may move an opening quote to the next line: a line then holds 27
-                assert 26 <= len(row) <= 28, "".join(c["text"] for c in row)
+                assert abs(row[0]["x0"] / MM - 28) < 0.5, "".join(c["text"] for c in row)
                 # a closing punctuation mark may hang into the margin (Word's and LibreOffice's default)
-                assert abs(row[0]["x0"] / MM - 28) < 0.5 and row[-1]["x0"] / MM < 184.5
+                assert row[-1]["x0"] / MM < 184.5, "".join(c["text"] for c in row)
                 counts.append(len(row))
+        # full lines hold 28; a few hold fewer, stretched, where line breaking moved a quote or a Latin word on
         assert counts.count(28) > 0.8 * len(counts) > 20
 
 

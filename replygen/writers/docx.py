@@ -37,7 +37,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from replygen.document import IMPRINT, TAB, Document, Paragraph
 from replygen.style import Role, Style, signature_indents, text_width
 
-__all__ = ["write_docx"]
+__all__ = ["render_docx", "write_docx"]
 
 _TWIPS_PER_PT = Pt(1) / Twips(1)  # OOXML spacing and grid values are in twentieths of a point
 _EIGHTHS_PER_PT = 8  # OOXML border widths (w:sz) are in eighths of a point
@@ -53,10 +53,15 @@ _ALIGN = {
 }
 
 
+def render_docx(doc: Document, style: Style) -> bytes:
+    """`doc` as DOCX bytes (the CLI renders every format in memory before writing any)."""
+    return _deterministic_zip(_build(doc, style))
+
+
 def write_docx(doc: Document, style: Style, target: Path) -> None:
     """Write `doc` as a DOCX file at `target`, atomically: a reader sees the old file or the whole new one."""
     target = Path(target)
-    data = _deterministic_zip(_build(doc, style))
+    data = render_docx(doc, style)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -24,7 +24,7 @@ _templates_option = click.option(
     help="模板目录（默认：随程序提供的 templates/）。Templates folder.")
 
 
-def _templates(path: Path | None):  # noqa: ANN202
+def _templates(path: Path | None):
     from replygen.compose import DEFAULT_TEMPLATES, Templates
 
     return Templates.open(path or DEFAULT_TEMPLATES)
@@ -38,7 +38,7 @@ def _guard(what: str, action: Callable[[], T]) -> tuple[T | None, bool]:
         for problem in err.problems:
             click.echo(f"错误：{problem}", err=True)
         return None, False
-    except Exception as exc:  # noqa: BLE001  (one file's failure must not stop the others)
+    except Exception as exc:
         click.echo(f"内部错误（{what}）：{type(exc).__name__}: {exc}", err=True)
         if os.environ.get("REPLYGEN_DEBUG"):
             traceback.print_exc()

@@ -64,7 +64,7 @@ def installed_faces() -> tuple[Face, ...]:
         return ()
     faces = []
     for line in out.splitlines():
-        families, weight, file, index = (line.split("\t") + ["", "", "", "0"])[:4]
+        families, weight, file, index = ([*line.split("\t"), "", "", "", "0"])[:4]
         bold = (int(weight) if weight.isdigit() else 80) >= 200  # fontconfig: 80 regular, 200 bold
         for family in families.split(","):
             faces.append(Face(family.strip(), Path(file), int(index or 0), bold))

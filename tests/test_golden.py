@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import CONTENT, ROOT
+
 from replygen.compose import Templates
 from replygen.load import load_reply
 
@@ -37,7 +37,7 @@ def test_content_folder_starts_with_the_seed() -> None:
     assert REPLIES and REPLIES[0].name == "245.yaml"
 
 
-def test_seed_reproduces_the_reference_exactly(seed_doc, seed_paragraphs) -> None:  # noqa: ANN001
+def test_seed_reproduces_the_reference_exactly(seed_doc, seed_paragraphs) -> None:
     texts = [p.text for p in seed_doc.paragraphs]
     assert texts[: len(seed_paragraphs)] == seed_paragraphs
     rest = [p.role for p in seed_doc.paragraphs[len(seed_paragraphs):]]

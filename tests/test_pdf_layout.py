@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
-
 from pdfmeasure import Line, Page, body_lines, measure, rules
+
 from replygen.compose import Templates
 from replygen.document import Document
 from replygen.style import PT_PER_MM
@@ -80,7 +81,7 @@ def test_wrapped_lines_hold_28_characters(pages: list[Page], text_bottom: float)
     wrapped = []
     for p in pages:
         lines = [ln for ln in body_lines(p, text_bottom) if ln.size == 16]
-        wrapped += [a for a, b in zip(lines, lines[1:], strict=False) if abs(b.x0 - 28.0) < 0.5 and a.x1 > 150]
+        wrapped += [a for a, b in itertools.pairwise(lines) if abs(b.x0 - 28.0) < 0.5 and a.x1 > 150]
     exact = [ln for ln in wrapped if len(ln.text) + (2 if ln.x0 > 35 else 0) == 28]
     assert len(wrapped) > 50
     assert len(exact) / len(wrapped) >= 0.8, f"{len(exact)} of {len(wrapped)} wrapped lines hold 28 characters"

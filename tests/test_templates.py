@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import SEED_YAML
+
 from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
 from replygen.load import load_reply

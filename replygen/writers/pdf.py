@@ -12,7 +12,7 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from replygen.document import IMPRINT, TAB, Document, Paragraph
+from replygen.document import IMPRINT, Document, Paragraph
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
 from replygen.style import Role, Style, signature_indents, text_width
@@ -96,7 +96,7 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     return "; ".join(rules)
 
 
-def _runs_html(runs) -> str:  # noqa: ANN001
+def _runs_html(runs) -> str:
     out = []
     for run in runs:
         text = escape(run.text, quote=False)
@@ -163,7 +163,7 @@ def _signature_indents(doc: Document, style: Style) -> dict[int, float]:
 
 
 @cache
-def _weasyprint():  # noqa: ANN202  (imported late: it costs a second, and validate must not pay it)
+def _weasyprint():
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 

@@ -106,8 +106,8 @@ def test_signer_and_category(tmp_path: Path, templates: Templates) -> None:
     doc = compose(tmp_path, templates, issuer="example-jtj", signer="王一川", category="B")
     r = roles(doc)
     assert r["category"] == ["B类"]
-    assert r["doc-number-signed"] == ["示交提〔2026〕12号签发人：王一川"]
-    signed = next(p for p in doc.paragraphs if p.role == "doc-number-signed")
+    assert r["doc-number-signed-header"] == ["示交提〔2026〕12号签发人：王一川"]
+    signed = next(p for p in doc.paragraphs if p.role == "doc-number-signed-header")
     assert [run.role for run in signed.runs] == ["", "tab", "", "signer"]
     assert r["organ-mark"] == ["示例区交通运输局"]
 

@@ -51,6 +51,7 @@ html {{ font-size: {style.grid.font_size}pt; line-height: {pitch:.2f}pt; color: 
 body {{ margin: 0; }}
 p {{ margin: 0; orphans: 1; widows: 1; }}
 .split {{ display: flex; justify-content: space-between; }}
+.split > span {{ flex: none; white-space: nowrap; }}
 .{IMPRINT} {{ float: footnote; }}
 .{IMPRINT}::footnote-call, .{IMPRINT}::footnote-marker {{ content: none; vertical-align: baseline; font-size: 0; }}
 .{IMPRINT} > span {{ display: block; }}

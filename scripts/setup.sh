@@ -29,7 +29,7 @@ fi
 # FandolFang is the only free 仿宋 with full GB 2312 coverage. Debian ships it inside texlive-lang-chinese;
 # take the font files from that package instead of installing TeX.
 fandol_dir=/usr/local/share/fonts/fandol
-if ! fc-list : family | grep -q FandolFang; then
+if ! fc-list : family | grep FandolFang >/dev/null; then
   echo "==> 安装 Fandol 字体（仿宋、楷体等）到 $fandol_dir"
   apt_update
   tmp=$(mktemp -d)

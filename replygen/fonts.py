@@ -37,6 +37,8 @@ class ResolvedFont:
     candidate: str | None
     face: Face | None
     tried: tuple[str, ...]
+    fallbacks: tuple[Face, ...] = ()
+    """the role's later candidates that are installed too: they serve characters the first face lacks"""
 
     @property
     def css_family(self) -> str:
@@ -44,6 +46,12 @@ class ResolvedFont:
         if self.face is None:
             return "serif"
         return f"rg-{self.role}" if self.candidate and _is_file(self.candidate) else self.face.family
+
+    @property
+    def css_stack(self) -> str:
+        """The CSS font-family list: the role's face, then its installed fallbacks (for rare characters)."""
+        names = [self.css_family, *(f.family for f in self.fallbacks)]
+        return ", ".join(f'"{n}"' for n in dict.fromkeys(names))
 
     @property
     def bold(self) -> bool:
@@ -98,11 +106,11 @@ def resolve(style: Style) -> dict[str, ResolvedFont]:
 
 def _resolve(role: str, spec: FontRole, extra: list[str]) -> ResolvedFont:
     tried = (*extra, *spec.pdf)
-    for candidate in tried:
-        face = _find(candidate)
-        if face is not None:
-            return ResolvedFont(role, spec.docx, candidate, face, tried)
-    return ResolvedFont(role, spec.docx, None, None, tried)
+    found = [(c, face) for c in tried if (face := _find(c)) is not None]
+    if not found:
+        return ResolvedFont(role, spec.docx, None, None, tried)
+    (candidate, face), rest = found[0], found[1:]
+    return ResolvedFont(role, spec.docx, candidate, face, tried, tuple(f for c, f in rest if not _is_file(c)))
 
 
 def font_face_css(fonts: dict[str, ResolvedFont]) -> str:

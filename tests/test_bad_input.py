@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import SEED_YAML
 
 SEED = SEED_YAML.read_text(encoding="utf-8")

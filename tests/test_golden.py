@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, ROOT
 
 from replygen.compose import Templates
 from replygen.load import load_reply
+
+from conftest import CONTENT, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
 REPLIES = sorted(CONTENT.rglob("*.yaml"))

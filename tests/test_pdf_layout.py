@@ -8,11 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pdfmeasure import Line, Page, body_lines, measure, rules
 
 from replygen.compose import Templates
 from replygen.document import Document
 from replygen.style import PT_PER_MM
+
+from pdfmeasure import Line, Page, body_lines, measure, rules
 
 CLOSING = "，。、；：？！）”》〕】’"
 OPENING = "（“《〔【‘"

@@ -6,11 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEED_YAML
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
 from replygen.load import load_reply
+
+from conftest import SEED_YAML
 
 
 @pytest.fixture()

@@ -35,7 +35,7 @@ def stylesheet(style: Style, fonts: dict[str, ResolvedFont]) -> str:
     pn = style.page_number
     pn_font = fonts[pn.font]
     before, _, after = pn.format.partition("{n}")
-    number_box = (f'content: "{before}" counter(page) "{after}"; font-family: "{pn_font.css_family}"; '
+    number_box = (f'content: "{before}" counter(page) "{after}"; font-family: {pn_font.css_stack}; '
                   f"font-size: {pn.size}pt; line-height: {pn.size}pt; white-space: pre; letter-spacing: 0; "
                   f"width: {style.text_width / 2:.3f}pt; vertical-align: top; "
                   f"padding-top: {pn.below_text - pn.size / 2:.3f}pt;")
@@ -65,7 +65,7 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
     for name, inline in style.inline.items():
         rules = []
         if inline.font:
-            rules.append(f'font-family: "{fonts[inline.font].css_family}"')
+            rules.append(f"font-family: {fonts[inline.font].css_stack}")
         if inline.bold:
             rules.append("font-weight: bold")
         if rules:
@@ -78,7 +78,7 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     cw = style.char_width(role)
     on_grid = cw == style.char_pitch
     rules = [
-        f'font-family: "{font.css_family}"',
+        f"font-family: {font.css_stack}",
         f"font-size: {role.size:.2f}pt",
         f"font-weight: {'bold' if role.bold or font.bold else 'normal'}",
         f"letter-spacing: {_floor(cw - role.size) if on_grid else 0:.2f}pt",

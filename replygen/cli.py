@@ -47,6 +47,16 @@ def _guard(what: str, action: Callable[[], T]) -> tuple[T | None, bool]:
         return None, False
 
 
+def _formats(text: str) -> list[str]:
+    from replygen.render import FORMATS
+
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可选 docx、pdf", param_hint="--format")
+    return wanted
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", message="replygen %(version)s")
 def main() -> None:
@@ -65,12 +75,9 @@ def main() -> None:
 @_templates_option
 def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: Path | None) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
-    from replygen.render import FORMATS, render_file, reply_files
+    from replygen.render import render_file, reply_files
 
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
-    unknown = [f for f in wanted if f not in FORMATS]
-    if unknown or not wanted:
-        raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可选 docx、pdf", param_hint="--format")
+    wanted = _formats(formats)
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
@@ -140,3 +147,108 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
     if missing:
         click.echo(f"缺少 {missing} 个字体角色；请安装 fonts-noto-cjk 等字体（见 README），或设置 REPLYGEN_FONTS。", err=True)
         sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="归档输出目录（按源目录结构输出，并写 manifest.json）。")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
+@click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式：docx、pdf。")
+@_templates_option
+@click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化。")
+@click.option("--shard", default=None, metavar="I/N", help="只处理第 I 份（共 N 份，稳定划分），用于多机分担。")
+def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, templates_dir: Path | None,
+          force: bool, shard: str | None) -> None:
+    """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""
+    from replygen import batch as batching
+    from replygen.compose import DEFAULT_TEMPLATES
+
+    wanted = _formats(formats)
+    try:
+        shard_spec = batching.parse_shard(shard) if shard else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    progress = _Progress()
+    summary, ok = _guard("批量生成", lambda: batching.batch(
+        list(sources), out_dir, templates_root=templates_dir or DEFAULT_TEMPLATES, formats=wanted,
+        workers=jobs or os.cpu_count() or 1, force=force, shard=shard_spec,
+        on_plan=progress.start, on_result=progress.update))
+    progress.close()
+    if not ok or summary is None:
+        sys.exit(EXIT_INPUT)
+    written = sum(r.written for r in summary.rendered)
+    click.echo(f"汇总：生成 {len(summary.rendered)} 份（写出 {written} 个文件），未变跳过 {summary.skipped} 份，"
+               f"失败 {len(summary.failed)} 份。")
+    for result in summary.failed:
+        for problem in result.problems:
+            click.echo(f"  失败：{problem}", err=True)
+    if summary.failed:
+        sys.exit(EXIT_INPUT)
+
+
+class _Progress:
+    """A progress bar on a terminal; one plain line per reply otherwise (logs, CI)."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def start(self, todo: int, skipped: int) -> None:
+        click.echo(f"待生成 {todo} 份，未变 {skipped} 份。")
+        if todo and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=todo, unit="份", dynamic_ncols=True)
+
+    def update(self, result) -> None:
+        if self.bar is not None:
+            self.bar.update()
+        elif result.problems:
+            click.echo(f"失败：{result.job.source}", err=True)
+        else:
+            click.echo(f"已生成：{result.job.source}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@main.command()
+@click.argument("archive", type=click.Path(path_type=Path, exists=True, file_okay=False))
+def verify(archive: Path) -> None:
+    """按 manifest.json 核对归档：列出缺失、被改动和清单之外的文件。"""
+    from replygen.manifest import MANIFEST_NAME, Manifest
+    from replygen.manifest import verify as check
+
+    if not (archive / MANIFEST_NAME).is_file():
+        click.echo(f"错误：{archive} 中没有 {MANIFEST_NAME}，不是 replygen batch 生成的归档。", err=True)
+        sys.exit(EXIT_INPUT)
+    findings = check(archive)
+    for finding in findings:
+        click.echo(f"{finding}", err=True)
+    total = len(Manifest.load(archive).outputs)
+    if findings:
+        click.echo(f"核对未通过：{len(findings)} 处问题（清单共 {total} 个文件）。", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"核对通过：{total} 个文件与清单一致。")
+
+
+@main.group()
+def manifest() -> None:
+    """归档清单（manifest.json）操作。"""
+
+
+@manifest.command("merge")
+@click.argument("archives", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="合并后的清单写到该目录的 manifest.json。")
+def manifest_merge(archives: tuple[Path, ...], out_dir: Path) -> None:
+    """合并分片（--shard）生成的多个清单。"""
+    from replygen.manifest import Manifest
+
+    merged = Manifest.load(out_dir)
+    for folder in archives:
+        merged.merge(Manifest.load(folder))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    merged.save(out_dir)
+    click.echo(f"已合并 {len(archives)} 个清单：共 {len(merged.outputs)} 个文件。")

@@ -113,8 +113,13 @@ def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
         doc_number = f"{prefix}〔{reply.date.year}〕{reply.doc_number}号"
     else:
         doc_number = reply.doc_number or ""
+    if issuer.header == "letter" and reply.signer:
+        raise loaded.error(f"机关档案 {issuer.id} 用信函格式（header: letter），信函格式不印签发人；请去掉 signer", "signer")
     category_label = None
     if reply.category is not None:
+        if issuer.header == "letter" and issuer.category.position == "head":
+            raise loaded.error(f"机关档案 {issuer.id} 用信函格式（header: letter），答复类别不能印在版头"
+                               "（category.position: head）；请改用 number、end 或 hidden", "category")
         labels = issuer.category.labels.get(reply.kind, {})
         if labels and reply.category not in labels:
             raise loaded.error(f"答复类别应为以下之一：{'、'.join(labels)}（见机关档案 {issuer.id}）", "category")

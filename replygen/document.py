@@ -7,6 +7,9 @@ The templates write semantic HTML in a small vocabulary:
     <span class="INLINE">…</span>                  an inline role (style.inline): lead, signer
     <span class="tab"></span>                      what follows goes to the right end of the line
     <div class="imprint">…</div>                   the 版记 group (抄送, 印发), set at the foot of the last page
+    <div class="letterhead">…</div>                the 信函格式 head (organ mark), set above the first page's text
+                                                   area between double lines; a document with it is a letter:
+                                                   no page number on the first page, no rules in the 版记
 
 Line breaks and the indentation around them are template layout and are dropped; all other text is kept
 exactly. Both writers read this tree and nothing else, so DOCX and PDF cannot say different things.
@@ -21,6 +24,7 @@ from html.parser import HTMLParser
 
 TAB = "tab"
 IMPRINT = "imprint"
+LETTERHEAD = "letterhead"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Paragraph:
 class Document:
     paragraphs: tuple[Paragraph, ...]
     meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_letter(self) -> bool:
+        return any(p.group == LETTERHEAD for p in self.paragraphs)
 
     @property
     def text(self) -> str:

@@ -36,7 +36,7 @@ class Issuer(BaseModel):
 
     @property
     def mark(self) -> str:
-        """发文机关标志: the organ name as printed in a red header."""
+        """发文机关标志: the organ name as printed in a red header or a letter's head (信函格式)."""
         return self.header_text or self.organ
 
 

@@ -108,6 +108,29 @@ class PageNumber(_Model):
     inset: float
 
 
+class DoubleRule(_Model):
+    """A double line: a thick and a thin line `gap` apart (which is on top depends on where it is drawn)."""
+
+    length: Length
+    thick: Length
+    thin: Length
+    gap: Length
+    color: str
+
+    @property
+    def height(self) -> float:
+        return self.thick + self.gap + self.thin
+
+
+class Letter(_Model):
+    """信函格式 (GB/T 9704 10.1): the organ mark and two double lines on the first page."""
+
+    mark_top: Length
+    rule_below_mark: Length
+    rule_above_bottom: Length
+    rule: DoubleRule
+
+
 class Style(_Model):
     page: Page
     grid: Grid
@@ -118,6 +141,7 @@ class Style(_Model):
     signature: SignatureRule
     imprint: Imprint
     page_number: PageNumber
+    letter: Letter
     colors: dict[str, str]
 
     @cached_property
@@ -137,6 +161,15 @@ class Style(_Model):
     def char_pitch(self) -> float:
         """156 mm / 28 = 15.79 pt."""
         return self.text_width / self.grid.chars
+
+    @cached_property
+    def letter_rules(self) -> tuple[float, float]:
+        """信函格式: the top edges of the two double lines, from the paper's top: the first `rule_below_mark` under
+        the organ mark (its `letter-mark` role's size tall from `mark_top`), the second ending
+        `rule_above_bottom` above the paper's bottom."""
+        lt = self.letter
+        first = lt.mark_top + self.role("letter-mark").size + lt.rule_below_mark
+        return first, self.page.height - lt.rule_above_bottom - lt.rule.height
 
     def char_width(self, role: Role) -> float:
         """One 'char' of a role's indents: the grid's pitch for text at grid size, else the role's own size

@@ -11,8 +11,9 @@ import math
 from functools import cache
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
-from replygen.document import IMPRINT, Document, Paragraph
+from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
 from replygen.style import Role, Style, signature_indents, text_width
@@ -29,7 +30,7 @@ def _floor(value: float, step: float = 0.01) -> float:
     return math.floor(value / step) * step
 
 
-def stylesheet(style: Style, fonts: dict[str, ResolvedFont]) -> str:
+def stylesheet(style: Style, fonts: dict[str, ResolvedFont], letter: bool = False) -> str:
     pitch = _floor(style.line_pitch)
     m = style.page.margin
     pn = style.page_number
@@ -56,10 +57,15 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{IMPRINT}::footnote-call, .{IMPRINT}::footnote-marker {{ content: none; vertical-align: baseline; font-size: 0; }}
 .{IMPRINT} > span {{ display: block; }}
 .{IMPRINT} > span.split {{ display: flex; }}
+"""]
+    if letter:
+        css.append(_letter_css(style))
+    else:
+        css.append(f"""
 .{IMPRINT} > span:first-child {{ border-top: {style.imprint.outer_rule:.3f}pt solid black; }}
 .{IMPRINT} > span:last-child {{ border-bottom: {style.imprint.outer_rule:.3f}pt solid black; }}
 .{IMPRINT} > span:not(:last-child) {{ border-bottom: {style.imprint.inner_rule:.3f}pt solid black; }}
-"""]
+""")
     for name, role in style.roles.items():
         css.append(f".{name} {{ {_role_css(style, role, fonts)} }}")
     for name, inline in style.inline.items():
@@ -71,6 +77,33 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
         if rules:
             css.append(f".{name} {{ {'; '.join(rules)} }}")
     return "\n".join(css)
+
+
+def _letter_css(style: Style) -> str:
+    """信函格式: the organ mark placed `mark_top` from the paper's top, centred over the double lines, which are
+    the first page's background (an SVG of the whole page); the first page carries no page number."""
+    page, m, rule = style.page, style.page.margin, style.letter.rule
+    x = (page.width - rule.length) / 2
+    first, second = style.letter_rules
+    bars = [(first, rule.thick), (first + rule.thick + rule.gap, rule.thin),  # thick over thin
+            (second, rule.thin), (second + rule.thin + rule.gap, rule.thick)]  # thin over thick
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{page.width:.3f}pt" height="{page.height:.3f}pt" '
+           f'viewBox="0 0 {page.width:.3f} {page.height:.3f}">'
+           + "".join(f'<rect x="{x:.3f}" y="{y:.3f}" width="{rule.length:.3f}" height="{h:.3f}" '
+                     f'fill="{style.color(rule.color)}"/>' for y, h in bars) + "</svg>")
+    mark = style.role("letter-mark")
+    return f"""
+@page :first {{
+  background: url("data:image/svg+xml,{quote(svg)}") no-repeat;
+  background-size: {page.width:.3f}pt {page.height:.3f}pt;  /* the whole paper, which starts a margin away */
+  background-position: {-m.left:.3f}pt {-m.top:.3f}pt;      /* from the page area, where WeasyPrint puts 0 0 */
+  @bottom-right {{ content: none; }}
+  @bottom-left {{ content: none; }}
+}}
+.{LETTERHEAD} {{ position: absolute; top: {style.letter.mark_top - m.top:.3f}pt; left: {x - m.left:.3f}pt;
+  width: {rule.length:.3f}pt; }}
+.{LETTERHEAD} > p {{ line-height: {mark.size:.3f}pt; }}
+"""
 
 
 def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
@@ -126,14 +159,19 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p")
 
 def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont]) -> str:
     """The document as one HTML page for WeasyPrint; the 版记 group becomes the last paragraph's footnote."""
-    body = [p for p in doc.paragraphs if p.group != IMPRINT]
+    letter = doc.is_letter
+    letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
+    body = [p for p in doc.paragraphs if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
     indents = _signature_indents(doc, style)
     parts = []
+    if letterhead:
+        parts.append(f'<div class="{LETTERHEAD}">' + "".join(_paragraph_html(p, style) for p in letterhead) + "</div>")
     for i, p in enumerate(body):
         extra = ""
         if imprint and i == len(body) - 1:
-            extra = (f'<span class="{IMPRINT}" style="line-height: {_imprint_line_height(style, len(imprint)):.2f}pt">'
+            line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
+            extra = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
                      + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
         html = _paragraph_html(p, style, extra)
         if id(p) in indents:
@@ -142,12 +180,13 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont]) -> str:
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>{head}'
-            f"<style>{stylesheet(style, fonts)}</style></head><body>{''.join(parts)}</body></html>")
+            f"<style>{stylesheet(style, fonts, letter)}</style></head><body>{''.join(parts)}</body></html>")
 
 
-def _imprint_line_height(style: Style, lines: int) -> float:
-    """版记 lines share their pitches with the rules between them, so the block stays on the grid."""
-    rules = 2 * style.imprint.outer_rule + (lines - 1) * style.imprint.inner_rule
+def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
+    """版记 lines share their pitches with the rules between them, so the block stays on the grid (a letter's
+    版记 has no rules)."""
+    rules = 2 * style.imprint.outer_rule + (lines - 1) * style.imprint.inner_rule if ruled else 0
     return _floor(_floor(style.line_pitch) - rules / lines)
 
 

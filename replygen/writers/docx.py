@@ -8,6 +8,8 @@ Every number comes from the Style; this module only converts units and speaks OO
   WPS reports missing fonts or substitutes 等线 when theme fonts are present.
 - The 版记 is a frame anchored to the bottom of the text area, so it sits at the foot of the last page
   in Word and LibreOffice without counting lines.
+- A letter (信函格式) has a first-page header and footer of its own (titlePg): the organ mark and the double
+  lines are frames placed on the paper, each line the border of an empty paragraph; no page number there.
 - The package is rewritten with fixed timestamps and core properties from the document's meta, so the
   same input gives the same bytes; it is written to a temporary file and renamed into place.
 """
@@ -34,7 +36,7 @@ from docx.shared import Length, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from replygen.document import IMPRINT, TAB, Document, Paragraph
+from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
 from replygen.style import Role, Style, signature_indents, text_width
 
 __all__ = ["render_docx", "write_docx"]
@@ -96,6 +98,8 @@ def _build(doc: Document, style: Style) -> bytes:
     name_left, date_left = _signature_lefts(doc, style)
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
     for para in doc.paragraphs:
+        if para.group == LETTERHEAD:
+            continue  # set in the first page's header
         out = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
@@ -108,10 +112,12 @@ def _build(doc: Document, style: Style) -> bytes:
         if para.group == IMPRINT:
             imprint.append((out, para))
     if imprint:
-        _imprint(imprint, style)
+        _imprint(imprint, style, ruled=not doc.is_letter)
         _frame_anchor(document)
 
     _page_numbers(document, style)
+    if doc.is_letter:
+        _letterhead(document, style, [p for p in doc.paragraphs if p.group == LETTERHEAD], styles)
     _strip_theme_fonts(document)
     _core_properties(document, doc)
     buf = io.BytesIO()
@@ -238,8 +244,9 @@ def _hanging_after(out: DocxParagraph, para: Paragraph, style: Style, role: Role
     fmt.first_line_indent = -_pt(hang)
 
 
-def _imprint(paragraphs: list[tuple[DocxParagraph, Paragraph]], style: Style) -> None:
-    """The 版记 at the foot of the last page's text area: a rule above, one between paragraphs, one below.
+def _imprint(paragraphs: list[tuple[DocxParagraph, Paragraph]], style: Style, ruled: bool = True) -> None:
+    """The 版记 at the foot of the last page's text area: a rule above, one between paragraphs, one below
+    (none in a letter).
 
     Each paragraph is its own frame, stacked upwards from the bottom of the text area by its line count.
     One frame holding all of them would be simpler, but LibreOffice 7.4 drops a frame of several paragraphs
@@ -253,15 +260,58 @@ def _imprint(paragraphs: list[tuple[DocxParagraph, Paragraph]], style: Style) ->
         bottom -= height
         ppr = out._p.get_or_add_pPr()
         _frame(ppr, _pt(style.text_width), Twips(height), Twips(bottom))
+        if not ruled:
+            continue
         if k == 0:
             _border(ppr, "top", style.imprint.outer_rule)
         last = k == len(paragraphs) - 1
         _border(ppr, "bottom", style.imprint.outer_rule if last else style.imprint.inner_rule)
 
 
-def _frame_anchor(document: docx.document.Document) -> None:
-    """An empty 1 pt paragraph closing the body after the 版记 frames. LibreOffice drops the frame before last
-    when a body with footers ends on consecutive frames; Word needs a paragraph there anyway."""
+def _letterhead(document: docx.document.Document, style: Style, head: list[Paragraph],
+                styles: dict[str, ParagraphStyle]) -> None:
+    """信函格式: the first page gets a header and footer of its own. The header holds the organ mark, each
+    paragraph a frame placed on the paper `mark_top` from its top, one line as tall as its text, and the
+    thick-thin double line; the footer holds the thin-thick line and no page number."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    first, second = style.letter_rules
+    header = section.first_page_header
+    header.is_linked_to_previous = False
+    y = style.letter.mark_top
+    for k, para in enumerate(head):
+        out = header.paragraphs[0] if k == 0 else header.add_paragraph()
+        out.style = styles[para.role]
+        _fill_runs(out, para, style)
+        size = style.role(para.role).size
+        out.paragraph_format.line_spacing = Pt(size)
+        _frame(out._p.get_or_add_pPr(), _pt(style.letter.rule.length), None, _pt(y), anchor="page")
+        y += size
+    # a top border is drawn from the outside in: thin-thick puts the thick line on top
+    _double_line(header.add_paragraph(), style, first, "thinThickSmallGap")
+    _frame_anchor(header)
+    footer = section.first_page_footer
+    footer.is_linked_to_previous = False
+    _double_line(footer.paragraphs[0], style, second, "thickThinSmallGap")
+    _frame_anchor(footer)
+
+
+def _double_line(out: DocxParagraph, style: Style, top: float, kind: str) -> None:
+    """A letter's double line whose top edge lies `top` from the paper's top: the top border of an empty framed
+    paragraph as long as the line (the border's own gap from text, w:space, LibreOffice doubles in a frame)."""
+    rule = style.letter.rule
+    fmt = out.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(1)
+    fmt.space_before = fmt.space_after = fmt.first_line_indent = 0
+    ppr = out._p.get_or_add_pPr()
+    _frame(ppr, _pt(rule.length), None, _pt(top), anchor="page")
+    _border(ppr, "top", rule.thick, style.color(rule.color), 0, kind)
+
+
+def _frame_anchor(document) -> None:
+    """An empty 1 pt paragraph closing the body (or a header, footer) after frames. LibreOffice drops the frame
+    before last when a body with footers ends on consecutive frames; Word needs a paragraph there anyway."""
     fmt = document.add_paragraph().paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(1)
@@ -465,27 +515,31 @@ _PPR_AFTER_BDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wo
                   "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
 
 
-def _border(ppr, side: str, width: float, color: str | None = None, gap: float = 0) -> None:
-    """A paragraph border `width` points wide (stored in eighths of a point), `gap` points from the text."""
+def _border(ppr, side: str, width: float, color: str | None = None, gap: float = 0, kind: str = "single") -> None:
+    """A paragraph border `width` points wide (stored in eighths of a point), `gap` points from the text. For a
+    double kind (thickThinSmallGap, …) the width is the thick line's; the office draws the thin line and gap."""
     bdr = _child(ppr, "w:pBdr", _PPR_AFTER_BDR)
     el = _child(bdr, f"w:{side}", {"top": ("w:left", "w:bottom", "w:right", "w:between", "w:bar"),
                                    "bottom": ("w:right", "w:between", "w:bar")}[side])
-    el.set(qn("w:val"), "single")
+    el.set(qn("w:val"), kind)
     el.set(qn("w:sz"), str(round(width * _EIGHTHS_PER_PT)))
     el.set(qn("w:space"), str(round(gap)))
     el.set(qn("w:color"), _hex(color))
 
 
-def _frame(ppr, width: Length, height: Length, y: Length) -> None:
-    """framePr: a frame as wide as the text area, centred, `y` below the top of the text area, at least
-    `height` tall, the text above and below it but never beside."""
+def _frame(ppr, width: Length, height: Length | None, y: Length, anchor: str = "margin") -> None:
+    """framePr: a frame `width` wide, centred, `y` below the top of the text area (anchor "margin") or of the
+    paper ("page"), at least `height` tall (else as tall as its text). A frame in the text area keeps the text
+    above and below it but never beside; one placed on the paper (in a header or footer) lets the body's text
+    run through, so it never moves the body."""
     fr = _child(ppr, "w:framePr", ("w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
                                    "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
                                    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
                                    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:jc", "w:rPr"))
-    for attr, value in (("w", str(width.twips)), ("h", str(height.twips)), ("hRule", "atLeast"),
-                        ("wrap", "notBeside"), ("vAnchor", "margin"), ("hAnchor", "margin"), ("xAlign", "center"),
-                        ("y", str(y.twips))):
+    size = (("h", str(height.twips)), ("hRule", "atLeast")) if height is not None else (("hRule", "auto"),)
+    wrap = "notBeside" if anchor == "margin" else "through"
+    for attr, value in (("w", str(width.twips)), *size, ("wrap", wrap), ("vAnchor", anchor), ("hAnchor", anchor),
+                        ("xAlign", "center"), ("y", str(y.twips))):
         fr.set(qn(f"w:{attr}"), value)
 
 

@@ -7,17 +7,15 @@ the PDF writer uses; the test is skipped only when soffice is not installed.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
 import pdfplumber
 import pytest
+from libreoffice import to_pdf
 
 from replygen.compose import Templates
-from replygen.fonts import fontconfig_aliases, resolve
 
 MM = 72 / 25.4
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH")
@@ -27,17 +25,7 @@ pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOf
 def lo_pdf(seed_docx: Path, tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> Path:
     """LibreOffice's PDF of the seed DOCX, with the DOCX font names mapped to this machine's stand-ins by the
     configuration `replygen fonts --fontconfig` prints."""
-    work = tmp_path_factory.mktemp("lo")
-    (work / "replygen.conf").write_text(fontconfig_aliases(resolve(templates.style)), encoding="utf-8")
-    conf = work / "fonts.conf"
-    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-                    f'<include>{work / "replygen.conf"}</include></fontconfig>', encoding="utf-8")
-    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
-    subprocess.run(["soffice", f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(work), str(seed_docx)],
-                   env=env, check=True, capture_output=True, timeout=180)
-    return work / (seed_docx.stem + ".pdf")
+    return to_pdf(seed_docx, tmp_path_factory.mktemp("lo"), templates.style)
 
 
 def _lines(page) -> list[list[dict]]:

@@ -218,3 +218,12 @@ def render_pdf(doc: Document, style: Style) -> bytes:
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:
     atomic_write(target, render_pdf(doc, style))
+
+
+def warm_up(style: Style) -> None:
+    """Do once per process what every PDF needs: import WeasyPrint, find the fonts, load them by laying out a
+    line in each role."""
+    from replygen.document import Paragraph, Run
+
+    sample = Document(tuple(Paragraph(name, (Run("公文。"),)) for name in style.roles if name not in ("signature", "date")))
+    render_pdf(sample, style)

@@ -85,12 +85,41 @@ def _umask() -> int:
 # ---------------------------------------------------------------------------------------------- building
 
 
+def _base(style: Style) -> bytes:
+    """What every reply shares (page, grid, role styles, footers, no theme fonts), built once per style."""
+    key = id(style)
+    if key not in _BASES:
+        document = docx.Document()
+        _drop_extra_parts(document)
+        _trim_styles(document)
+        _set_defaults(document, style)
+        _page_setup(document, style)
+        for name, role in style.roles.items():
+            _role_style(document, style, name, role)
+        _page_numbers(document, style)
+        _strip_theme_fonts(document)
+        buf = io.BytesIO()
+        document.save(buf)
+        _BASES[key] = (style, buf.getvalue())  # the style is kept so that its id is not reused
+    return _BASES[key][1]
+
+
+_BASES: dict[int, tuple[Style, bytes]] = {}
+
+
+def _trim_styles(document: docx.document.Document) -> None:
+    """python-docx's template defines some 160 styles and latent styles a reply never uses; parsing and searching
+    them was most of the writer's time. Keep the defaults only."""
+    root = document.styles.element
+    for el in list(root):
+        if el.tag == qn("w:latentStyles") or (el.tag == qn("w:style") and el.get(qn("w:default")) != "1"):
+            root.remove(el)
+
+
 def _build(doc: Document, style: Style) -> bytes:
-    document = docx.Document()
-    _drop_extra_parts(document)
-    _set_defaults(document, style)
-    _page_setup(document, style)
-    styles = {name: _role_style(document, style, name, role) for name, role in style.roles.items()}
+    document = docx.Document(io.BytesIO(_base(style)))
+    by_name = {s.name: s for s in document.styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    styles = {name: by_name[f"rg-{name}"] for name in style.roles}
     used = {p.role for p in doc.paragraphs}
     for name in sorted(used - styles.keys()):
         style.role(name)  # raises the house-style error for a role the templates use but style.yaml lacks
@@ -115,10 +144,9 @@ def _build(doc: Document, style: Style) -> bytes:
         _imprint(imprint, style, ruled=not doc.is_letter)
         _frame_anchor(document)
 
-    _page_numbers(document, style)
     if doc.is_letter:
         _letterhead(document, style, [p for p in doc.paragraphs if p.group == LETTERHEAD], styles)
-    _strip_theme_fonts(document)
+        _strip_theme_fonts(document)
     _core_properties(document, doc)
     buf = io.BytesIO()
     document.save(buf)

@@ -157,8 +157,9 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p")
     return f'<{tag} class="{p.role}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
-def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont]) -> str:
-    """The document as one HTML page for WeasyPrint; the 版记 group becomes the last paragraph's footnote."""
+def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
+    """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
+    becomes the last paragraph's footnote."""
     letter = doc.is_letter
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
     body = [p for p in doc.paragraphs if p.group not in (IMPRINT, LETTERHEAD)]
@@ -179,8 +180,9 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont]) -> str:
         parts.append(html)
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
+    css = f"<style>{stylesheet(style, fonts, letter)}</style>" if inline_css else ""
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>{head}'
-            f"<style>{stylesheet(style, fonts, letter)}</style></head><body>{''.join(parts)}</body></html>")
+            f"{css}</head><body>{''.join(parts)}</body></html>")
 
 
 def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
@@ -210,10 +212,25 @@ def _weasyprint():
     return weasyprint, FontConfiguration()
 
 
+_PREPARED: dict[tuple[int, bool], tuple[Style, dict[str, ResolvedFont], object]] = {}
+
+
+def _prepared(style: Style, letter: bool) -> tuple[dict[str, ResolvedFont], object]:
+    """The fonts and the parsed stylesheet for a style, made once per process (a worker renders many replies)."""
+    key = (id(style), letter)
+    if key not in _PREPARED:
+        weasyprint, font_config = _weasyprint()
+        fonts = resolve(style)
+        css = weasyprint.CSS(string=stylesheet(style, fonts, letter), font_config=font_config)
+        _PREPARED[key] = (style, fonts, css)  # the style is kept so that its id is not reused
+    return _PREPARED[key][1], _PREPARED[key][2]
+
+
 def render_pdf(doc: Document, style: Style) -> bytes:
     weasyprint, font_config = _weasyprint()
-    html = to_html(doc, style, resolve(style))
-    return weasyprint.HTML(string=html).write_pdf(font_config=font_config)
+    fonts, css = _prepared(style, doc.is_letter)
+    html = to_html(doc, style, fonts, inline_css=False)
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config)
 
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:

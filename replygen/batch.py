@@ -20,8 +20,8 @@ from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
 from replygen.fingerprint import Fingerprinter
 from replygen.manifest import Manifest, Output
-from replygen.output import atomic_write
-from replygen.render import document_for, render_bytes, reply_files
+from replygen.output import write_outputs
+from replygen.render import document_for, render_all, reply_files
 
 
 @dataclass(frozen=True)
@@ -113,28 +113,18 @@ def _render(job: Job, out: Path) -> Result:
         os._exit(70)
     result = Result(job)
     try:
-        doc = document_for(job.source, templates)
-        rendered = {f"{job.stem}.{fmt}": render_bytes(doc, templates, fmt) for fmt in _worker["formats"]}  # type: ignore[union-attr]
+        rendered = render_all(document_for(job.source, templates), templates, out / job.stem, _worker["formats"])  # type: ignore[arg-type]
     except ReplyError as err:
         result.problems = [str(p) for p in err.problems]
         return result
     except Exception as exc:
         result.problems = [f"{job.source}: 内部错误：{type(exc).__name__}: {exc}"]
         return result
-    for rel, data in rendered.items():
-        digest = hashlib.sha256(data).hexdigest()
-        target = out / rel
-        if not (target.is_file() and target.stat().st_size == len(data) and _sha256(target) == digest):
-            atomic_write(target, data)
-            result.written += 1
-        result.outputs[rel] = Output(digest, len(data), job.fingerprint)
+    result.written = write_outputs(rendered)
+    for target, data in rendered.items():
+        rel = target.relative_to(out).as_posix()
+        result.outputs[rel] = Output(hashlib.sha256(data).hexdigest(), len(data), job.fingerprint)
     return result
-
-
-def _sha256(path: Path) -> str:
-    from replygen.manifest import sha256_file
-
-    return sha256_file(path)
 
 
 # --- main side ---------------------------------------------------------------------------------------------

@@ -75,23 +75,15 @@ def main() -> None:
 @_templates_option
 def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: Path | None) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
-    from replygen.render import render_file, reply_files
+    from replygen.render import render_file
 
     wanted = _formats(formats)
-    templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
-    if not ok:
-        sys.exit(EXIT_INPUT)
-    failed = done = 0
-    for path, rel in reply_files(files):
-        written, ok = _guard(str(path), lambda p=path, r=rel: render_file(p, templates, out_dir / r, wanted))
-        if ok:
-            done += 1
-            click.echo(f"已生成：{path} → {'、'.join(str(w) for w in written)}")
-        else:
-            failed += 1
-    if failed:
-        click.echo(f"完成 {done} 份，失败 {failed} 份。", err=True)
-        sys.exit(EXIT_INPUT)
+
+    def one(path: Path, rel: Path, templates) -> str:
+        written = render_file(path, templates, out_dir / rel, wanted)
+        return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
+
+    _each_reply(files, templates_dir, one, "完成 {done} 份，失败 {failed} 份。")
 
 
 @main.command()
@@ -99,20 +91,34 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: 
 @_templates_option
 def validate(files: tuple[Path, ...], templates_dir: Path | None) -> None:
     """检查答复内容：格式、字段、模板能否生成；不写任何文件。"""
-    from replygen.render import document_for, reply_files
+    from replygen.render import document_for
+
+    def one(path: Path, rel: Path, templates) -> str:
+        document_for(path, templates)
+        return f"通过：{path}"
+
+    _each_reply(files, templates_dir, one, "{failed} 个文件有错误。")
+
+
+def _each_reply(files: tuple[Path, ...], templates_dir: Path | None, action: Callable[..., str],
+                summary: str) -> None:
+    """Open the templates, run `action` on every reply file (folders: every YAML below), report each, and exit
+    non-zero when any failed; one file's failure never stops the others."""
+    from replygen.render import reply_files
 
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
-    failed = 0
-    for path, _ in reply_files(files):
-        _, ok = _guard(str(path), lambda p=path: document_for(p, templates))
+    failed = done = 0
+    for path, rel in reply_files(files):
+        message, ok = _guard(str(path), lambda p=path, r=rel: action(p, r, templates))
         if ok:
-            click.echo(f"通过：{path}")
+            done += 1
+            click.echo(message)
         else:
             failed += 1
     if failed:
-        click.echo(f"{failed} 个文件有错误。", err=True)
+        click.echo(summary.format(done=done, failed=failed), err=True)
         sys.exit(EXIT_INPUT)
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import escape
 from html.parser import HTMLParser
 
 TAB = "tab"
@@ -64,26 +63,6 @@ class Document:
     def text(self) -> str:
         """The text as a reader sees it: one line per paragraph."""
         return "\n".join(p.text for p in self.paragraphs)
-
-    def to_html(self, head: str = "") -> str:
-        """This document as HTML in the same vocabulary, for WeasyPrint (and a browser)."""
-        out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">']
-        out += [f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in self.meta.items()]
-        if "title" in self.meta:
-            out.append(f"<title>{escape(self.meta['title'])}</title>")
-        out.append(f"{head}</head><body>")
-        group = ""
-        for p in self.paragraphs:
-            if p.group != group:
-                out.append("</div>" if group else "")
-                out.append(f'<div class="{p.group}">' if p.group else "")
-                group = p.group
-            runs = "".join(escape(r.text, quote=False) if not r.role
-                           else f'<span class="{r.role}">{escape(r.text, quote=False)}</span>' for r in p.runs)
-            out.append(f'<p class="{p.role}">{runs}</p>')
-        out.append("</div>" if group else "")
-        out.append("</body></html>")
-        return "".join(out)
 
 
 _LAYOUT_SPACE = re.compile(r"[ \t\r]*\n\s*")

@@ -3,12 +3,11 @@ SHA-256 and size. It makes re-rendering incremental and lets `replygen verify` v
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from replygen.output import atomic_write
+from replygen.output import atomic_write, sha256_file
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -46,14 +45,6 @@ class Manifest:
     def merge(self, other: Manifest) -> None:
         self.outputs.update(other.outputs)
         self.sources.update(other.sources)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

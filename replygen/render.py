@@ -8,7 +8,7 @@ from pathlib import Path
 from replygen.compose import Templates
 from replygen.document import Document
 from replygen.load import load_reply
-from replygen.output import atomic_write
+from replygen.output import write_outputs
 
 FORMATS = ("docx", "pdf")
 
@@ -29,11 +29,14 @@ def render_bytes(doc: Document, templates: Templates, fmt: str) -> bytes:
 
 def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str]) -> list[Path]:
     """Render every format in memory first, so that a failure in one writes none of them."""
-    doc = document_for(path, templates)
-    outputs = {target_stem.with_suffix(f".{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
-    for target, data in outputs.items():
-        atomic_write(target, data)
+    outputs = render_all(document_for(path, templates), templates, target_stem, formats)
+    write_outputs(outputs)
     return list(outputs)
+
+
+def render_all(doc: Document, templates: Templates, target_stem: Path, formats: Iterable[str]) -> dict[Path, bytes]:
+    """The one document in each format: {target path: bytes}."""
+    return {target_stem.with_suffix(f".{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
 
 
 def reply_files(args: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

@@ -11,9 +11,9 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from replygen import output
 from replygen.compose import Templates
 from replygen.document import IMPRINT, Document
-from replygen.writers import docx as docx_writer
 from replygen.writers.docx import write_docx
 
 
@@ -124,13 +124,6 @@ def test_deterministic(tmp_path: Path, seed_doc: Document, templates: Templates)
     assert props.created.date().isoformat() == seed_doc.meta["date"]
 
 
-def test_missing_directory_leaves_nothing(tmp_path: Path, seed_doc: Document, templates: Templates) -> None:
-    target = tmp_path / "missing" / "245.docx"
-    with pytest.raises(FileNotFoundError):
-        write_docx(seed_doc, templates.style, target)
-    assert not target.parent.exists()
-
-
 def test_failure_leaves_old_file_and_no_temp(tmp_path: Path, seed_doc: Document, templates: Templates,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "245.docx"
@@ -139,8 +132,18 @@ def test_failure_leaves_old_file_and_no_temp(tmp_path: Path, seed_doc: Document,
     def fail(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(docx_writer.os, "replace", fail)
+    monkeypatch.setattr(output.os, "replace", fail)
     with pytest.raises(OSError):
         write_docx(seed_doc, templates.style, target)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["245.docx"]
+
+
+def test_written_file_has_the_usual_permissions(tmp_path: Path, seed_doc: Document, templates: Templates) -> None:
+    import os
+
+    target = tmp_path / "245.docx"
+    write_docx(seed_doc, templates.style, target)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -16,11 +16,8 @@ Every number comes from the Style; this module only converts units and speaks OO
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
-import os
-import tempfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +34,7 @@ from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
+from replygen.output import atomic_write
 from replygen.style import Role, Style, signature_indents, text_width
 
 __all__ = ["render_docx", "write_docx"]
@@ -61,25 +59,8 @@ def render_docx(doc: Document, style: Style) -> bytes:
 
 
 def write_docx(doc: Document, style: Style, target: Path) -> None:
-    """Write `doc` as a DOCX file at `target`, atomically: a reader sees the old file or the whole new one."""
-    target = Path(target)
-    data = render_docx(doc, style)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            os.fchmod(f.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; a document is as readable as any file
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write `doc` as a DOCX file at `target`, atomically."""
+    atomic_write(Path(target), render_docx(doc, style))
 
 
 # ---------------------------------------------------------------------------------------------- building

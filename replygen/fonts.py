@@ -42,10 +42,11 @@ class ResolvedFont:
 
     @property
     def css_family(self) -> str:
-        """The family to name in CSS: the fontconfig family, or the role's own @font-face name for a file."""
+        """The family to name in CSS: the role's own @font-face name, bound to exactly the resolved file; or, for a
+        face inside a font collection (which @font-face cannot pick), its fontconfig family."""
         if self.face is None:
             return "serif"
-        return f"rg-{self.role}" if self.candidate and _is_file(self.candidate) else self.face.family
+        return f"rg-{self.role}" if _single_face(self.face) else self.face.family
 
     @property
     def css_stack(self) -> str:
@@ -58,6 +59,10 @@ class ResolvedFont:
         return bool(self.face and self.face.bold)
 
 
+def _single_face(face: Face) -> bool:
+    return face.index == 0 and face.file.suffix.lower() not in (".ttc", ".otc")
+
+
 def _is_file(candidate: str) -> bool:
     return candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate
 
@@ -66,14 +71,15 @@ def _is_file(candidate: str) -> bool:
 def installed_faces() -> tuple[Face, ...]:
     """Every face fontconfig knows, read once per process."""
     try:
-        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{file}\t%{index}\n"],
+        out = subprocess.run(["fc-list", "--format", "%{family}\t%{weight}\t%{file}\t%{index}\t%{style}\n"],
                              capture_output=True, text=True, check=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return ()
     faces = []
     for line in out.splitlines():
-        families, weight, file, index = ([*line.split("\t"), "", "", "", "0"])[:4]
-        bold = (int(weight) if weight.isdigit() else 80) >= 200  # fontconfig: 80 regular, 200 bold
+        families, weight, file, index, styles = ([*line.split("\t"), "", "", "", "0", ""])[:5]
+        # fontconfig: weight 80 regular, 200 bold; some files (FandolSong-Bold) only say so in their style name
+        bold = (int(weight) if weight.isdigit() else 80) >= 200 or "bold" in styles.lower()
         for family in families.split(","):
             faces.append(Face(family.strip(), Path(file), int(index or 0), bold))
     return tuple(faces)
@@ -117,8 +123,10 @@ def font_face_css(fonts: dict[str, ResolvedFont]) -> str:
     """@font-face rules for roles served by a font file rather than a fontconfig family."""
     rules = []
     for font in fonts.values():
-        if font.face and font.candidate and _is_file(font.candidate):
-            rules.append(f'@font-face {{ font-family: "rg-{font.role}"; src: url("{font.face.file.as_uri()}"); }}')
+        if font.face and _single_face(font.face):
+            weight = "bold" if font.face.bold else "normal"
+            rules.append(f'@font-face {{ font-family: "rg-{font.role}"; src: url("{font.face.file.as_uri()}"); '
+                         f"font-weight: {weight}; }}")
     return "\n".join(rules)
 
 

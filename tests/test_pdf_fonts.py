@@ -24,10 +24,21 @@ def test_rare_characters_render_from_the_roles_fallbacks(tmp_path: Path, templat
     out = tmp_path / "rare.pdf"
     write_pdf(templates.compose(load_reply(src)), templates.style, out)
     body = resolve(templates.style)["fangsong"]
-    allowed = {f.family.replace(" ", "-") for f in (body.face, *body.fallbacks) if f}
+    allowed = {body.css_family, *(f.family.replace(" ", "-") for f in body.fallbacks)}
     with pdfplumber.open(out) as pdf:
         chars = [c for page in pdf.pages for c in page.chars if c["text"] in RARE]
     assert sorted(c["text"] for c in chars) == sorted(RARE)
     for c in chars:
         family = c["fontname"].split("+", 1)[1]
         assert any(family.startswith(a) for a in allowed), f"{c['text']} set in {family}, not in {allowed}"
+
+
+def test_each_role_is_set_in_the_face_the_font_report_names(seed_pdf: Path, templates: Templates) -> None:
+    fonts = resolve(templates.style)
+    expected = {"对": fonts["xiaobiaosong"], "朱": fonts["fangsong"], "—": fonts[templates.style.page_number.font]}
+    with pdfplumber.open(seed_pdf) as pdf:
+        first = pdf.pages[0].chars
+    for char, font in expected.items():
+        used = {c["fontname"].split("+", 1)[1] for c in first if c["text"] == char}
+        assert used, f"{char} not on page 1"
+        assert all(u.startswith(font.css_family.replace(" ", "-")) for u in used), (char, used, font.css_family)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -176,6 +177,14 @@ class Style(_Model):
         (版记 lines at 14 pt are indented by 14 pt characters)."""
         return self.char_pitch if abs(role.size - self.grid.font_size) < 0.01 else role.size
 
+    def hanging_after(self, role: Role, text: str) -> float | None:
+        """The hanging indent, in points, that aligns a paragraph's wrapped lines after its marker (抄送：…,
+        measured in the role's own character size); None when the role or the text has no marker."""
+        head, sep, _ = text.partition(role.hanging_after or "\0")
+        if not sep:
+            return None
+        return text_width(head + sep) * role.size + role.hanging * self.char_width(role)
+
     def role(self, name: str) -> Role:
         try:
             return self.roles[name]
@@ -200,6 +209,18 @@ def load_style(path: Path) -> Style:
 def text_width(text: str) -> float:
     """Width in grid characters: full-width (CJK) characters take one, others half."""
     return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.5 for c in text)
+
+
+def signature_lefts(style: Style, paragraphs: Iterable) -> dict[str, float]:
+    """Left indents (in chars) of a document's signature and date paragraphs, by role: what both writers place."""
+    texts: dict[str, str] = {}
+    for p in paragraphs:
+        if p.role in ("signature", "date"):
+            texts.setdefault(p.role, p.text)
+    if "date" not in texts:
+        return {}
+    name_left, date_left = signature_indents(style, texts.get("signature"), texts["date"])
+    return {"date": date_left} | ({"signature": name_left} if name_left is not None else {})
 
 
 def signature_indents(style: Style, name: str | None, date: str) -> tuple[float | None, float]:

@@ -35,7 +35,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
 from replygen.output import atomic_write
-from replygen.style import Role, Style, signature_indents, text_width
+from replygen.style import Role, Style, signature_lefts, text_width
 
 __all__ = ["render_docx", "write_docx"]
 
@@ -105,7 +105,7 @@ def _build(doc: Document, style: Style) -> bytes:
     for name in sorted(used - styles.keys()):
         style.role(name)  # raises the house-style error for a role the templates use but style.yaml lacks
 
-    name_left, date_left = _signature_lefts(doc, style)
+    lefts = signature_lefts(style, doc.paragraphs)
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
     for para in doc.paragraphs:
         if para.group == LETTERHEAD:
@@ -113,12 +113,11 @@ def _build(doc: Document, style: Style) -> bytes:
         out = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
-        if role.hanging_after:
-            _hanging_after(out, para, style, role)
-        if para.role == "signature" and name_left is not None:
-            _place_left(out, style, name_left)
-        elif para.role == "date":
-            _place_left(out, style, date_left)
+        hang = style.hanging_after(role, para.text)
+        if hang is not None:
+            _hang(out, role.left * style.char_width(role), hang)
+        elif para.role in lefts:
+            _hang(out, lefts[para.role] * style.char_pitch, 0)
         if para.group == IMPRINT:
             imprint.append((out, para))
     if imprint:
@@ -229,27 +228,10 @@ def _fill_runs(out: DocxParagraph, para: Paragraph, style: Style) -> None:
             r.bold = True
 
 
-def _signature_lefts(doc: Document, style: Style) -> tuple[float | None, float]:
-    name = next((p.text for p in doc.paragraphs if p.role == "signature"), None)
-    date = next((p.text for p in doc.paragraphs if p.role == "date"), "")
-    return signature_indents(style, name, date)
-
-
-def _place_left(out: DocxParagraph, style: Style, chars: float) -> None:
+def _hang(out: DocxParagraph, left: float, hang: float) -> None:
+    """Indent a paragraph `left` points, its first line `hang` points less (0: no first-line indent)."""
     fmt = out.paragraph_format
-    fmt.left_indent = _chars(style, chars)
-    fmt.first_line_indent = 0
-
-
-def _hanging_after(out: DocxParagraph, para: Paragraph, style: Style, role: Role) -> None:
-    """Wrapped lines align after the text up to the marker (抄送：), measured in the role's own character size."""
-    head, sep, _ = para.text.partition(role.hanging_after or "")
-    if not sep:
-        return
-    cw = style.char_width(role)
-    hang = text_width(head + sep) * role.size + role.hanging * cw
-    fmt = out.paragraph_format
-    fmt.left_indent = _pt(role.left * cw + hang)
+    fmt.left_indent = _pt(left + hang)
     fmt.first_line_indent = -_pt(hang)
 
 
@@ -432,11 +414,6 @@ def _line_pitch(style: Style) -> int:
 def _pt(points: float) -> Length:
     """A length in points, rounded to whole twips (what OOXML stores)."""
     return Twips(round(points * _TWIPS_PER_PT))
-
-
-def _chars(style: Style, n: float) -> Length:
-    """`n` grid characters as a length."""
-    return _pt(n * style.char_pitch)
 
 
 def _char_spacing_twips(style: Style, role: Role) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
-from replygen.style import Role, Style, signature_indents, text_width
+from replygen.style import Role, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
 # in Chinese text: before an opening quote and after a closing one.
@@ -142,14 +142,15 @@ def _runs_html(runs) -> str:
     return "".join(out)
 
 
-def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p") -> str:
+def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None) -> str:
+    """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date)."""
     role = style.role(p.role)
     attrs = ""
-    if role.hanging_after and role.hanging_after in p.text:
-        prefix = p.text.split(role.hanging_after, 1)[0] + role.hanging_after
-        cw = style.char_width(role)
-        hang = text_width(prefix) * role.size / cw if cw else 0
-        attrs = f' style="text-indent: {-hang * cw:.3f}pt; padding-left: {(role.left + hang) * cw:.3f}pt"'
+    hang = style.hanging_after(role, p.text)
+    if hang is not None:
+        attrs = f' style="text-indent: {-hang:.3f}pt; padding-left: {role.left * style.char_width(role) + hang:.3f}pt"'
+    elif left is not None:
+        attrs = f' style="padding-left: {left * style.char_pitch:.3f}pt; text-indent: 0"'
     left, right = p.split()
     if right or role.align == "split":
         body = f"<span>{_runs_html(left)}</span><span>{_runs_html(right)}</span>"
@@ -164,7 +165,7 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
     body = [p for p in doc.paragraphs if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
-    indents = _signature_indents(doc, style)
+    lefts = signature_lefts(style, doc.paragraphs)
     parts = []
     if letterhead:
         parts.append(f'<div class="{LETTERHEAD}">' + "".join(_paragraph_html(p, style) for p in letterhead) + "</div>")
@@ -174,10 +175,7 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
             line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
             extra = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
                      + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
-        html = _paragraph_html(p, style, extra)
-        if id(p) in indents:
-            html = html.replace(">", f' style="padding-left: {indents[id(p)] * style.char_pitch:.3f}pt; text-indent: 0">', 1)
-        parts.append(html)
+        parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
     css = f"<style>{stylesheet(style, fonts, letter)}</style>" if inline_css else ""
@@ -190,18 +188,6 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
     版记 has no rules)."""
     rules = 2 * style.imprint.outer_rule + (lines - 1) * style.imprint.inner_rule if ruled else 0
     return _floor(_floor(style.line_pitch) - rules / lines)
-
-
-def _signature_indents(doc: Document, style: Style) -> dict[int, float]:
-    names = [p for p in doc.paragraphs if p.role == "signature"]
-    dates = [p for p in doc.paragraphs if p.role == "date"]
-    if not dates:
-        return {}
-    name_left, date_left = signature_indents(style, names[0].text if names else None, dates[0].text)
-    out = {id(dates[0]): date_left}
-    if names and name_left is not None:
-        out[id(names[0])] = name_left
-    return out
 
 
 @cache

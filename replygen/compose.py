@@ -7,7 +7,7 @@ never markup or template code) and StrictUndefined (a missing value is an error,
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -46,6 +46,7 @@ class Templates:
     root: Path
     env: jinja2.Environment
     style: Style
+    _issuers: dict[str, Issuer] = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, root: Path = DEFAULT_TEMPLATES) -> Templates:
@@ -65,7 +66,10 @@ class Templates:
         return cls(root, env, load_style(root / "style.yaml"))
 
     def issuer(self, issuer_id: str) -> Issuer:
-        return load_issuer(self.root, issuer_id)
+        """An issuer profile, read once per templates folder (a batch composes many replies from one profile)."""
+        if issuer_id not in self._issuers:
+            self._issuers[issuer_id] = load_issuer(self.root, issuer_id)
+        return self._issuers[issuer_id]
 
     def compose(self, loaded: LoadedReply) -> document.Document:
         reply = loaded.reply

@@ -44,10 +44,6 @@ def load_issuer(templates: Path, issuer_id: str) -> Issuer:
     from replygen.load import translate
 
     path = templates / "issuers" / f"{issuer_id}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in (templates / "issuers").glob("*.yaml"))
-        raise ReplyError.at(f"找不到发文机关档案“{issuer_id}”（应在 {path}）；现有：{'、'.join(known) or '无'}",
-                            path)
     source = load_yaml(path)
     if not isinstance(source.data, dict):
         raise ReplyError.at("机关档案顶层应为映射（键: 值）", path, 1, 1)

@@ -291,10 +291,7 @@ def _double_line(out: DocxParagraph, style: Style, top: float, kind: str) -> Non
     """A letter's double line whose top edge lies `top` from the paper's top: the top border of an empty framed
     paragraph as long as the line (the border's own gap from text, w:space, LibreOffice doubles in a frame)."""
     rule = style.letter.rule
-    fmt = out.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Pt(1)
-    fmt.space_before = fmt.space_after = fmt.first_line_indent = 0
+    _hairline(out)
     ppr = out._p.get_or_add_pPr()
     _frame(ppr, _pt(rule.length), None, _pt(top), anchor="page")
     _border(ppr, "top", rule.thick, style.color(rule.color), 0, kind)
@@ -303,11 +300,15 @@ def _double_line(out: DocxParagraph, style: Style, top: float, kind: str) -> Non
 def _frame_anchor(document) -> None:
     """An empty 1 pt paragraph closing the body (or a header, footer) after frames. LibreOffice drops the frame
     before last when a body with footers ends on consecutive frames; Word needs a paragraph there anyway."""
-    fmt = document.add_paragraph().paragraph_format
+    _hairline(document.add_paragraph())
+
+
+def _hairline(out: DocxParagraph) -> None:
+    """Make a paragraph an empty 1 pt line that takes no room of its own."""
+    fmt = out.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.line_spacing = Pt(1)
-    fmt.space_before = fmt.space_after = 0
-    fmt.first_line_indent = 0
+    fmt.space_before = fmt.space_after = fmt.first_line_indent = 0
 
 
 def _lines(out: DocxParagraph, para: Paragraph, style: Style) -> int:

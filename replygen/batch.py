@@ -99,7 +99,11 @@ _worker: dict[str, object] = {}
 
 
 def _init_worker(templates_root: str, formats: list[str]) -> None:
-    templates = Templates.open(Path(templates_root))
+    _setup(Templates.open(Path(templates_root)), formats)
+
+
+def _setup(templates: Templates, formats: list[str]) -> None:
+    """What a worker does once: keep the templates, and load WeasyPrint and the fonts if PDFs are wanted."""
     _worker.update(templates=templates, formats=formats)
     if "pdf" in formats:
         from replygen.writers.pdf import warm_up
@@ -133,8 +137,7 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
         on_result: Callable[[Result], None]) -> list[Result]:
     """Render jobs on `workers` processes (in this process when 1)."""
     if workers <= 1 or len(jobs) <= 1:
-        _worker.clear()
-        _init_worker(str(templates.root), formats)
+        _setup(templates, formats)
         results = []
         for job in jobs:
             results.append(_render(job, out))

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from replygen.errors import ReplyError
+from replygen.load import load_model
 from replygen.model import CopyTo, Kind
-from replygen.yamlsource import load_yaml
 
 
 class CategoryScheme(BaseModel):
@@ -41,13 +40,4 @@ class Issuer(BaseModel):
 
 
 def load_issuer(templates: Path, issuer_id: str) -> Issuer:
-    from replygen.load import translate
-
-    path = templates / "issuers" / f"{issuer_id}.yaml"
-    source = load_yaml(path)
-    if not isinstance(source.data, dict):
-        raise ReplyError.at("机关档案顶层应为映射（键: 值）", path, 1, 1)
-    try:
-        return Issuer.model_validate({**source.data, "id": issuer_id})
-    except ValidationError as exc:
-        raise ReplyError(translate(exc, source)) from None
+    return load_model(templates / "issuers" / f"{issuer_id}.yaml", Issuer, id=issuer_id)[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,15 +28,23 @@ class LoadedReply:
         return ReplyError(Problem(message, self.source.locate(data_path), field_name(data_path)))
 
 
-def load_reply(path: Path, text: str | None = None) -> LoadedReply:
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(path: Path, schema: type[M], text: str | None = None, **extra: Any) -> tuple[M, YamlSource]:
+    """A YAML mapping validated against `schema` (with `extra` fields added), every problem located in the file."""
     source = load_yaml(path, text)
     if not isinstance(source.data, dict):
         kind = "列表" if isinstance(source.data, list) else "单个值"
         raise ReplyError.at(f"文件顶层应为映射（键: 值），而不是{kind}", path, 1, 1)
     try:
-        reply = model.Reply.model_validate(source.data)
+        return schema.model_validate({**source.data, **extra}), source
     except ValidationError as exc:
         raise ReplyError(translate(exc, source)) from None
+
+
+def load_reply(path: Path, text: str | None = None) -> LoadedReply:
+    reply, source = load_model(path, model.Reply, text)
     loaded = LoadedReply(reply, source)
     _check_depth(loaded, reply.body, ("body",), 1)
     return loaded

@@ -13,10 +13,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from replygen.errors import ReplyError
-from replygen.yamlsource import load_yaml
+from replygen.load import load_model
 
 PT_PER_MM = 72 / 25.4
 _UNITS = {"pt": 1.0, "mm": PT_PER_MM, "cm": 10 * PT_PER_MM}
@@ -197,13 +197,7 @@ class Style(_Model):
 
 
 def load_style(path: Path) -> Style:
-    from replygen.load import translate
-
-    source = load_yaml(path)
-    try:
-        return Style.model_validate(source.data)
-    except ValidationError as exc:
-        raise ReplyError(translate(exc, source)) from None
+    return load_model(path, Style)[0]
 
 
 def text_width(text: str) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,12 @@ def seed_docx(tmp_path_factory: pytest.TempPathFactory, seed_doc: Document, temp
     path = tmp_path_factory.mktemp("docx") / "245.docx"
     write_docx(seed_doc, templates.style, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium (Playwright `Browser`), started once per test session."""
+    from browser import chromium
+
+    with chromium() as instance:
+        yield instance

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from libreoffice import to_pdf
 
 from replygen.compose import Templates
+
+from libreoffice import to_pdf
 
 MM = 72 / 25.4
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH")

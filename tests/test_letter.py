@@ -12,7 +12,6 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from libreoffice import to_pdf
 
 from replygen.compose import Templates
 from replygen.document import IMPRINT, LETTERHEAD, Document
@@ -20,6 +19,7 @@ from replygen.errors import ReplyError
 from replygen.load import load_reply
 
 from conftest import CONTENT
+from libreoffice import to_pdf
 from pdfmeasure import Line, Page, measure, rules
 
 LETTER_YAML = CONTENT / "2026" / "example-letter.yaml"

@@ -241,3 +241,19 @@ def test_cli_imports_a_folder_with_a_summary_and_names_bad_files(tmp_path: Path)
     assert " 1 " in row and "标题" in row and "主送" in row
     rendered = replygen("validate", str(out), cwd=tmp_path)
     assert rendered.returncode == 0, rendered.stderr
+
+
+def test_schema_for_archived_replies_explains_what_is_missing(tmp_path: Path, templates: Templates) -> None:
+    from replygen.errors import ReplyError
+
+    base = ("kind: proposal\nsession: null\nnumber: null\nsubject: null\nsalutation: null\n"
+            "body: [正文。]\ndate: false\n")
+    path = tmp_path / "r.yaml"
+    doc = templates.compose(load_reply(path, base + "title: []\nopening: false\nissuer: imported\n"))
+    assert [p.text for p in doc.paragraphs] == ["正文。", "感谢您对我们工作的关心和支持。"]
+    for extra, message in (("opening: false\nissuer: imported\n", "字段 （顶层）：没有写 title（标题）时，需要 session"),
+                           ("title: []\nissuer: imported\n", "没有写 opening（开头语）时，需要 subject"),
+                           ("title: []\nopening: false\ndoc_number: 12\nissuer: shsmj\n", "字段 doc_number：发文字号只写了序号")):
+        with pytest.raises(ReplyError) as err:
+            templates.compose(load_reply(path, base + extra))
+        assert message in str(err.value)

@@ -51,8 +51,8 @@ DISCLOSURE = re.compile(r"^[（(]?(?:此件)?(?P<what>公开发布|主动公开|
 DISCLOSURES = {"公开发布": "主动公开", "主动公开": "主动公开", "同意对外公开": "主动公开",
                "依申请公开": "依申请公开", "不予公开": "不予公开"}
 BRACKETED = re.compile(r"^[（(].{1,80}[)）]?$")
-NAME_IN_CONTACT = re.compile(rf"(?:联\s*系\s*人|经办人|承办人){COLON}\s*(?P<v>[^，,；;\s)）:：]+)")
-PHONE_IN_CONTACT = re.compile(rf"电\s*话{COLON}\s*(?:[^，,；;\s)）:：\d]+{COLON})?(?P<v>[\d\-—－]{{5,}})")
+NAME_IN_CONTACT = re.compile(rf"(?:联\s*系\s*人|经办人|承办人)(?:及联?系?电话)?{COLON}\s*(?P<v>[^，,；;\s)）:：\d]+)")
+PHONE_IN_CONTACT = re.compile(r"(?P<v>\d[\d\-—－]{5,}\d)")
 UNIT_IN_CONTACT = re.compile(rf"(?:联系单位|承办单位|主办单位){COLON}\s*(?P<v>[^，,；;\s)）]+)")
 
 TIER_STYLES = {"第一、": re.compile(rf"^第(?P<n>[{CN}]+)、"), "一、": re.compile(rf"^(?P<n>[{CN}]+)、"),

@@ -80,11 +80,12 @@ def _header_end(raw_lines: list[str]) -> int:
 
 
 _RUN = re.compile(r"(\s)\s+")
+_BREAKS = re.compile(r"[\t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def _trim(line: str) -> str:
     """Trimmed, a run of spaces kept as its first one (tabs become spaces): white space is layout here."""
-    return _RUN.sub(r"\1", line.replace("\t", " ").replace("\ufeff", "")).strip()
+    return _RUN.sub(r"\1", _BREAKS.sub(" ", line).replace("\ufeff", "")).strip()
 
 
 def _docx_lines(path: Path) -> tuple[Line, ...]:

@@ -241,9 +241,8 @@ def _end(draft: Draft, lines: list[Line], start: int) -> int:
         draft.note("署名")
         end -= 1
     block_from = end
-    while block_from > start + 1 and ((P.CONTACT_LABEL.search(lines[block_from - 1].text) and
-                                      P.LABEL.match(lines[block_from - 1].text))
-                                      or P.category_code(lines[block_from - 1].text, "suggestion")):
+    while block_from > start + 1 and _is_note(lines[block_from - 1].text) \
+            and not P.DISCLOSURE.match(lines[block_from - 1].text):
         block_from -= 1
     if block_from < end:
         fields["closing_block"] = [line.text for line in lines[block_from:end]]
@@ -321,11 +320,15 @@ def _contact(text: str) -> dict[str, str] | None:
 
 def _cc(draft: Draft, line: Line, rest: str) -> None:
     entries = []
-    for part in re.split(r"[，,；;]|\s+", rest.rstrip("。.")):
+    for part in re.split(r"[，,；;]|\s+(?![（(])", rest.rstrip("。.")):
         if not part:
             continue
         m = P.COPIES.search(part)
-        entries.append({"organ": part[: m.start()], "copies": int(m["n"])} if m else {"organ": part})
+        organ = part[: m.start()].strip() if m else part
+        if m and not organ and entries:  # a count set apart from its organ: 市政协 (2份)
+            entries[-1]["copies"] = int(m["n"])
+        elif organ:
+            entries.append({"organ": organ, "copies": int(m["n"])} if m else {"organ": organ})
     draft.fields["cc"] = entries
     draft.fields["as_printed.cc"] = line.text
     draft.choices.append(Choice("抄送", line.no, [{"as_printed.cc": None}, {}]))

@@ -229,10 +229,12 @@ def test_cli_imports_a_folder_with_a_summary_and_names_bad_files(tmp_path: Path)
     for path in FRESH:
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "garbled.txt").write_bytes(b"\xff\xfe\x00\x41\x00\x00\x81")
+    (folder / "shopping.txt").write_text("牛奶两盒\n面包一袋\n", encoding="utf-8")
     out = tmp_path / "out"
     result = replygen("import", str(folder), "-o", str(out), cwd=tmp_path)
     assert result.returncode == 1
     assert "garbled.txt: 无法识别文件编码" in result.stderr
+    assert "shopping.txt: 看不出这是一份答复" in result.stderr
     assert f"{folder / 'organisation-fallback.txt'}:1: 警告：未识别的版头内容" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(p.with_suffix(".yaml").name for p in FRESH)
     table = result.stdout[result.stdout.index("文件"):]

@@ -14,7 +14,7 @@ from replygen.errors import ReplyError
 from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
 from replygen.importer.read import read_source, squeeze
-from replygen.importer.recognise import recognise
+from replygen.importer.recognise import NotAReply, recognise
 from replygen.load import load_reply
 
 SUFFIXES = (".txt", ".docx")
@@ -38,11 +38,11 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER)
         raise ReplyError.at("文件中没有文字", path)
     try:
         draft = recognise(source, issuer)
-    except ValueError:
-        raise ReplyError.at("看不出这是一份答复：找不到正文", path) from None
+    except NotAReply:
+        raise ReplyError.at("看不出这是一份答复：没有标题、主送、开头语或日期，或者没有正文", path) from None
     result = assemble(draft, source, templates)
     header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
-    text = to_yaml(result.data, header)
+    text = to_yaml(result, header)
     _check(path, text, squeeze(source.text), templates)
     return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
 

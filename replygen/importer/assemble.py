@@ -3,7 +3,6 @@ regenerate the source's characters. The all-verbatim draft is checked first, so 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,21 +21,15 @@ NULLABLE = ("session", "number", "subject", "salutation")
 """Fields the schema requires even when unknown: written as null."""
 
 
-@dataclass(frozen=True)
-class Assembled:
-    data: dict[str, Any]
-    document: Document
-
-
-def assemble(draft: Draft, source: Source, templates: Templates) -> Assembled:
+def assemble(draft: Draft, source: Source, templates: Templates) -> dict[str, Any]:
     target = squeeze(source.text)
     picks = [len(c.options) - 1 for c in draft.choices]
     segs = [len(s.options) - 1 for s in draft.body]
 
-    def attempt() -> tuple[dict[str, Any], Document] | None:
+    def attempt() -> dict[str, Any] | None:
         data = _data(draft, picks, segs)
         doc = compose(data, source.path, templates)
-        return (data, doc) if doc is not None and squeeze(doc.text) == target else None
+        return data if doc is not None and squeeze(doc.text) == target else None
 
     best = attempt()
     if best is None:
@@ -51,7 +44,7 @@ def assemble(draft: Draft, source: Source, templates: Templates) -> Assembled:
                     break
             else:
                 picked[k] = verbatim
-    return Assembled(*best)
+    return best
 
 
 def _data(draft: Draft, picks: list[int], segs: list[int]) -> dict[str, Any]:

@@ -18,6 +18,10 @@ Patch = dict[str, Any]
 """Top-level reply fields to set; a key "as_printed.x" sets a field of as_printed; the value None removes it."""
 
 
+class NotAReply(ValueError):
+    """The text has none of a reply's landmarks (title, salutation, opening, date) or no body."""
+
+
 @dataclass
 class Choice:
     """One recognised element: its alternatives, most structured first; the draft starts from the last one."""
@@ -84,8 +88,8 @@ def recognise(source: Source, issuer: str) -> Draft:
         draft.note("结束语")
     draft.fields["closing"] = [line.text for line in closing]
     draft.choices.append(Choice("结束语", closing[0].no if closing else 0, [{"closing": None}, {}]))
-    if not body:
-        raise ValueError("no_body")
+    if not body or not {"标题", "主送", "开头语", "日期"} & set(draft.found):
+        raise NotAReply
     draft.body = _body(draft, body)
     _kind(draft)
     if draft.category:  # the issuer profile prints the code by its own rule: kept only where it adds nothing

@@ -258,3 +258,38 @@ def manifest_merge(archives: tuple[Path, ...], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save(out_dir)
     click.echo(f"已合并 {len(archives)} 个清单：共 {len(merged.outputs)} 个文件。")
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("imported"), show_default=True, help="YAML 输出目录。Output folder.")
+@click.option("--issuer", default="imported", show_default=True,
+              help="写入回复文件的发文机关档案（应不加版头文字）。Issuer profile id.")
+@_templates_option
+def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: Path | None) -> None:
+    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐字一致。"""
+    from replygen.importer import import_reply, sources
+    from replygen.importer.summary import summary_table
+    from replygen.output import atomic_write
+
+    templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
+    if not ok:
+        sys.exit(EXIT_INPUT)
+    paths = sources(list(files))
+    results = []
+    for path in paths:
+        result, ok = _guard(str(path), lambda p=path: import_reply(p, templates, issuer))
+        if ok:
+            target = out_dir / f"{path.stem}.yaml"
+            atomic_write(target, result.yaml.encode("utf-8"))
+            for line, message in result.warnings:
+                click.echo(f"{path}:{line}: 警告：{message}" if line else f"{path}: 警告：{message}", err=True)
+            click.echo(f"已导入：{path} → {target}")
+        results.append((str(path), result))
+    if len(paths) > 1 or any(p.is_dir() for p in files):
+        click.echo(summary_table(results))
+    if not paths:
+        click.echo("没有找到 .txt 或 .docx 文件。", err=True)
+    if not paths or any(r is None for _, r in results):
+        sys.exit(EXIT_INPUT)

@@ -114,6 +114,8 @@ def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
         if prefix is None:
             raise loaded.error(f"机关档案 {issuer.id} 没有 {reply.kind} 的发文字号前缀（number_prefix）；"
                                "请写完整字号，或在档案中补上", "doc_number")
+        if not reply.date:
+            raise loaded.error("发文字号只写了序号，但没有成文日期（date）来补全年份；请写完整字号", "doc_number")
         doc_number = f"{prefix}〔{reply.date.year}〕{reply.doc_number}号"
     else:
         doc_number = reply.doc_number or ""
@@ -135,6 +137,9 @@ def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
         organ = getattr(reply.printed, "organ", None) or issuer.office
         if organ is None:
             raise loaded.error("印发机关未知：请写 printed.organ，或在机关档案中设置 office", "printed")
-        printed = {"organ": organ, "date": getattr(reply.printed, "date", None) or reply.date}
+        date = getattr(reply.printed, "date", None) or reply.date
+        if not date and not reply.as_printed.printed:
+            raise loaded.error("印发日期未知：请写 printed.date，或写成文日期（date）", "printed")
+        printed = {"organ": organ, "date": date}
     return {"pronoun": pronoun, "doc_number": doc_number, "category_label": category_label,
             "signature": signature, "cc": cc, "printed": printed}

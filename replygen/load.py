@@ -100,6 +100,9 @@ _VALUE_ERRORS = {
     "empty_text": "不能为空",
     "item_empty": "每一项至少要有 lead（引领句）或 text（内容）",
     "salutation_empty": "主送应写明 names（姓名）、organisation（单位）或 text（全文）",
+    "head_line": "版头的每一行应只写一个键：category、doc_number（可同行写 signer）、signer、organ、title 或 text",
+    "title_needs_session": "没有写 title（标题）时，需要 session（会议届次）和 number（编号）来生成标题",
+    "opening_needs_subject": "没有写 opening（开头语）时，需要 subject（提案标题）来生成开头语",
 }
 
 

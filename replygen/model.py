@@ -155,6 +155,8 @@ class Salutation(Model):
     """an organisation (a party committee, a 委员小组) or, for a co-handling opinion, the lead unit."""
     text: Text | None = None
     """the exact salutation, colon excluded, when none of the above fits."""
+    colon: Literal["：", ":", ""] = "："
+    """the mark after it, as an archived reply printed it"""
     pronoun: Literal["您", "你", "你们", "您们"] | None = None
 
     @model_validator(mode="before")
@@ -202,6 +204,57 @@ class Printed(Model):
     date: dt.date | None = None
 
 
+class HeadLine(Model):
+    """One line of the head block (版头) as an archived reply printed it: exactly one of these keys, or
+    doc_number with signer on one line."""
+
+    category: Text | None = None
+    """the 答复类别 marker: (A)类, 办理结果：C"""
+    doc_number: Text | None = None
+    signer: Text | None = None
+    """签发人：王一川"""
+    organ: Text | None = None
+    """the issuing organ's line of a 复函"""
+    title: list[Text] | None = None
+    text: Text | None = None
+    """any other line"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"text": data}
+        if isinstance(data, dict) and isinstance(data.get("title"), str):
+            return {**data, "title": [data["title"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _one_line(self) -> HeadLine:
+        keys = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(keys) != 1 and keys != ["doc_number", "signer"]:
+            raise ValueError("head_line")
+        return self
+
+
+class AsPrinted(Model):
+    """印刷原样: how an archived reply printed elements whose wording the templates would set differently
+    (half-width punctuation, other brackets, labels, order). Each one given replaces the template's text; the
+    structured fields keep the meaning."""
+
+    head: list[HeadLine] | None = None
+    """the lines above the salutation, in order: replaces the category, 发文字号, 签发人 and title lines"""
+    salutation: Text | None = None
+    """the salutation line, colon included"""
+    date: Text | None = None
+    """the date line: 二○一一年五月十日"""
+    notes: list[Text] | None = None
+    """the 附注 lines after the date, in order and brackets included: replaces contact, notes and disclosure"""
+    cc: Text | None = None
+    """the 抄送 line"""
+    printed: Text | None = None
+    """the 印发 line"""
+
+
 Kind = Literal["proposal", "suggestion", "co-handling"]
 
 
@@ -219,24 +272,26 @@ class Reply(Model):
     """签发人"""
     disclosure: Literal["主动公开", "依申请公开", "不予公开"] | None = None
     """公开属性"""
-    session: Text
-    """会议届次, e.g. 市政协十四届四次会议"""
-    number: Text
-    """提案/建议编号, e.g. 0688 (a text: write it in quotes if it starts with 0)"""
-    subject: Text
-    """the proposal's own title, e.g. 关于…的提案"""
+    session: Text | None
+    """会议届次, e.g. 市政协十四届四次会议; null: unknown (an archived reply that gives its own title)"""
+    number: Text | None
+    """提案/建议编号, e.g. 0688 (a text: write it in quotes if it starts with 0), or 14-3-67"""
+    subject: Text | None
+    """the proposal's own title, e.g. 关于…的提案; null: unknown (an archived reply with its own opening)"""
     title: list[Text] | None = None
-    """the title lines, when the template's title does not fit"""
+    """the title lines, when the template's title does not fit; []: no title"""
     salutation: Salutation | None
-    opening: Text | None = None
-    """the opening paragraph, when the template's formula does not fit"""
+    opening: Text | Literal[False] | None = None
+    """the opening paragraph, when the template's formula does not fit; false: none"""
     body: list[Block] = Field(min_length=1)
     closing: list[Text] | None = None
     """closing paragraphs; omitted: the template's default; []: none"""
+    closing_block: list[Text] = Field(default_factory=list)
+    """labelled lines between the closing and the signature (办复类别：B类 / 联系人：… / 联系电话：…)"""
     signature: Text | Literal[False] | None = None
     """发文机关署名; omitted: the issuer's; false: none (date only)"""
-    date: dt.date
-    """成文日期"""
+    date: dt.date | Literal[False]
+    """成文日期; false: none printed (an archived reply without one)"""
     contact: list[Contact] = Field(default_factory=list)
     notes: list[Text] = Field(default_factory=list)
     """further 附注 lines"""
@@ -246,6 +301,8 @@ class Reply(Model):
     """印发 line: true for the issuer's office and the reply's date"""
     attachments: list[Text] = Field(default_factory=list)
     """附件说明: attachment names"""
+    as_printed: AsPrinted = AsPrinted()
+    """archived replies: elements exactly as printed"""
 
     @model_validator(mode="before")
     @classmethod
@@ -256,6 +313,14 @@ class Reply(Model):
                 if isinstance(data.get(key), str | dict):
                     data[key] = [data[key]]
         return data
+
+    @model_validator(mode="after")
+    def _template_needs(self) -> Reply:
+        if self.title is None and self.as_printed.head is None and not (self.session and self.number):
+            raise ValueError("title_needs_session")
+        if self.opening is None and not self.subject:
+            raise ValueError("opening_needs_subject")
+        return self
 
 
 Section.model_rebuild()

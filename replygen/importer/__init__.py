@@ -1,0 +1,66 @@
+"""Import archived replies (plain text or DOCX) into reply YAML that renders back to the same text.
+
+read → recognise (a draft: every line verbatim, plus structured alternatives) → assemble (keep the most
+structured alternative the templates reproduce exactly) → emit (YAML, reloaded and composed once more to check).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from replygen.compose import Templates
+from replygen.errors import ReplyError
+from replygen.importer.assemble import assemble
+from replygen.importer.emit import to_yaml
+from replygen.importer.read import read_source, squeeze
+from replygen.importer.recognise import NotAReply, recognise
+from replygen.load import load_reply
+
+SUFFIXES = (".txt", ".docx")
+DEFAULT_ISSUER = "imported"
+
+
+@dataclass(frozen=True)
+class Imported:
+    path: Path
+    yaml: str
+    found: list[str]
+    """recognised elements, in the order met"""
+    warnings: list[tuple[int, str]]
+    """(line, message): lines kept as printed because nothing recognised them, and elements kept verbatim"""
+    fallback_lines: int
+
+
+def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER) -> Imported:
+    source = read_source(path)
+    if not source.lines:
+        raise ReplyError.at("文件中没有文字", path)
+    try:
+        draft = recognise(source, issuer)
+    except NotAReply:
+        raise ReplyError.at("看不出这是一份答复：没有标题、主送、开头语或日期，或者没有正文", path) from None
+    result = assemble(draft, source, templates)
+    header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
+    text = to_yaml(result, header)
+    _check(path, text, squeeze(source.text), templates)
+    return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
+
+
+def _check(path: Path, text: str, target: str, templates: Templates) -> None:
+    """The written YAML itself, read by the real loader, must compose back to the source text."""
+    doc = templates.compose(load_reply(path.with_suffix(".yaml"), text))
+    if squeeze(doc.text) != target:
+        raise ReplyError.at("内部错误：写出的 YAML 重新读取后与原文不一致", path)
+
+
+def sources(args: list[Path]) -> list[Path]:
+    """Each file argument, and the .txt/.docx files below each folder argument, sorted."""
+    out: list[Path] = []
+    for arg in args:
+        if arg.is_dir():
+            out += sorted(p for p in arg.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+                          and not p.name.startswith((".", "~$")))
+        else:
+            out.append(arg)
+    return out

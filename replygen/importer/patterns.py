@@ -1,0 +1,115 @@
+"""What the elements of a published reply look like, as REPLIES.md describes their variants.
+
+Full-width and half-width punctuation are both accepted everywhere: some sites turned one into the other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+CN_DIGITS = "〇○零一二三四五六七八九"
+CN = "一二三四五六七八九十"
+COLON = "[:：]"
+
+CATEGORY = re.compile(
+    r"^(?:[（(]?(?P<code>[A-D]\d?)[)）]?类[)）]?"
+    rf"|(?:(?:答复|办复|办理|复文)?类别|办理结果(?:类别)?){COLON}\s*(?P<code2>[A-D]\d?)类?)$")
+CATEGORY_WORDS = {"解决采纳": "A", "解决或采纳": "A", "正在解决": "B", "列入计划拟解决": "B", "计划解决": "C"}
+DOC_NUMBER = re.compile(
+    r"^(?P<number>[\u4e00-\u9fff]{1,12}\s*[〔\[【（(]\s*\d{4}\s*[〕\]】）)]?\s*\d*\s*号?)"
+    rf"(?:\s*(?P<signer>签发人{COLON}\s*(?P<name>\S+)))?$")
+SIGNER = re.compile(rf"^签发人{COLON}\s*(?P<name>\S+)$")
+TITLE_END = re.compile(r"(答复|复函|回复|答复函|的函|会办意见|协办意见|办理意见)$")
+TITLE_START = re.compile(r"^(\S{2,20}?关于|对|关于)")
+SESSION_NUMBER = re.compile(
+    r"(?:对|关于|答复|在)+(?P<session>[^对于“《]+?(?:会议|大会))(?:期间|上)?\s*(?:提出的)?\s*"
+    r"第\s*(?P<number>[A-Za-z]*\d[\dA-Za-z\-]*)\s*号?")
+ORGAN = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,30}?(?:局|委员会|委|政府|办公室|办公厅|厅|院|部|中心|公司|站|所|区委|市委|县委|"
+    r"事处|管理处|总队|支队|大队)$")
+HEAD_LABEL = re.compile(r"^(签发人|(答复|办复)?类别|办理结果|发布日期|信息来源|联系人|联系电话|主办单位)")
+LABEL = re.compile(rf"^[\u4e00-\u9fff ]{{2,12}}{COLON}")
+CONTACT_LABEL = re.compile(r"联\s*系\s*人|联系电话|联系单位|联系方式|经办人|承办人|主管领导|主办单位|承办单位|电\s*话")
+SALUTATION = re.compile(rf"^(?P<who>.{{1,80}}?){COLON}$")
+PERSONS = re.compile(
+    r"^(?P<hon>尊敬的)?(?P<names>[^、，,：:等]{1,6}(?:、[^、，,：:等]{1,6})*?)"
+    r"(?:等(?P<total>\d+)位|(?P<etc>等))?(?P<title>委员|代表)$")
+ORGANISATION = re.compile(r"(区委|市委|县委|省委|委员会|小组|支部|党|局|政府|办公室|单位|界别|组)$")
+OPENING = re.compile(r"收悉|答复如下|回复如下|函复如下|复函如下|研究办理|已收到|办理情况")
+QUOTED = re.compile(r"[“《\"](?P<subject>[^”》\"]{2,})[”》\"]")
+SUBJECT = re.compile(r"(?P<subject>关于\S+?的(?:提案|建议))")
+CLOSING = re.compile(
+    r"^(?:最后[,，]?|再次|此外[,，]?|衷心|非常|首先[,，]?)*"
+    r"(?:感谢|谢谢|欢迎|特此|专此|此复|此致|敬礼|以上答复|以上办理|希望您|希望你|请您|请你|如有|恳请)")
+DATE_AR = re.compile(r"^(?P<y>\d{4})\s*年?\s*(?P<rest>[\d\s月日]+?)\s*日?$")
+DATE_CN = re.compile(rf"^(?P<y>[{CN_DIGITS}]{{4}})年(?P<m>[{CN}]{{1,2}})月(?P<d>[{CN}]{{1,3}})日$")
+PRINTED = re.compile(r"^(?P<organ>\S.*?)\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)印发$")
+CC = re.compile(rf"^抄\s*送{COLON}\s*(?P<rest>.+)$")
+COPIES = re.compile(r"[（(](?P<n>\d+)份[)）]$")
+DISCLOSURE = re.compile(r"^[（(]?(?:此件)?(?P<what>公开发布|主动公开|依申请公开|不予公开|同意对外公开)[)）]?$")
+DISCLOSURES = {"公开发布": "主动公开", "主动公开": "主动公开", "同意对外公开": "主动公开",
+               "依申请公开": "依申请公开", "不予公开": "不予公开"}
+BRACKETED = re.compile(r"^[（(].{1,80}[)）]?$")
+NAME_IN_CONTACT = re.compile(rf"(?:联\s*系\s*人|经办人|承办人)(?:及联?系?电话)?{COLON}\s*(?P<v>[^，,；;\s)）:：\d]+)")
+PHONE_IN_CONTACT = re.compile(r"(?P<v>\d[\d\-—－]{5,}\d)")
+UNIT_IN_CONTACT = re.compile(rf"(?:联系单位|承办单位|主办单位){COLON}\s*(?P<v>[^，,；;\s)）]+)")
+
+TIER_STYLES = {"第一、": re.compile(rf"^第(?P<n>[{CN}]+)、"), "一、": re.compile(rf"^(?P<n>[{CN}]+)、"),
+               "（一）": re.compile(rf"^（(?P<n>[{CN}]+)）"), "1.": re.compile(r"^(?P<n>\d{1,2})\.(?!\d)\s*")}
+HEADING_DEPTHS = {1: TIER_STYLES["一、"], 2: TIER_STYLES["（一）"], 3: TIER_STYLES["1."],
+                  4: re.compile(r"^（(?P<n>\d{1,2})）")}
+SENTENCE_END = "。！？；!?;"
+ITEM_BOUNDARY = "。；;，,：:！？!?"
+
+
+def cn_value(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20; None for what is not a numbering word up to 99."""
+    if not text or any(c not in CN for c in text):
+        return None
+    if "十" not in text:
+        return CN.index(text) + 1 if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    t = 1 if not tens else (CN.index(tens) + 1 if len(tens) == 1 else 0)
+    o = 0 if not ones else (CN.index(ones) + 1 if len(ones) == 1 and ones != "十" else -100)
+    value = t * 10 + o
+    return value if 0 < value < 100 else None
+
+
+def numbering_value(text: str) -> int | None:
+    return int(text) if text.isdigit() else cn_value(text)
+
+
+_YEAR_DIGITS = {**dict.fromkeys("〇○零", 0), **{c: i for i, c in enumerate("一二三四五六七八九", 1)}}
+
+
+def parse_date(text: str) -> dt.date | None:
+    """2024年6月26日, 二○一一年五月十日, or a date whose 年月日 a web page lost (2025 915), when unambiguous."""
+    if m := DATE_CN.match(text):
+        year = int("".join(str(_YEAR_DIGITS[c]) for c in m["y"]))
+        return _date(year, cn_value(m["m"]), cn_value(m["d"]))
+    if m := DATE_AR.match(text):
+        parts = [p for p in re.split(r"[\s月日]+", m["rest"]) if p]
+        if len(parts) == 2:
+            return _date(int(m["y"]), int(parts[0]), int(parts[1]))
+        if len(parts) == 1 and "月" not in m["rest"]:
+            digits = parts[0]
+            found = {d for i in (1, 2) if (d := _date(int(m["y"]), int(digits[:i] or 0), int(digits[i:] or 0)))}
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _date(year: int, month: int | None, day: int | None) -> dt.date | None:
+    try:
+        return dt.date(year, month or 0, day or 0) if 1900 < year < 2200 else None
+    except ValueError:
+        return None
+
+
+def category_code(text: str, kind: str) -> str | None:
+    if m := CATEGORY.match(text):
+        return m["code"] or m["code2"]
+    word = re.sub(rf"^(?:答复|办复)?类别{COLON}", "", text)
+    if word == "留作参考":
+        return "D" if kind == "suggestion" else "C"
+    return CATEGORY_WORDS.get(word)

@@ -18,6 +18,9 @@ THRESHOLD = 48
 """grey levels two pixels must differ by to count as changed (anti-aliasing noise stays below)"""
 FADE = 0.25
 RED = (220, 30, 30)
+HALO = (255, 190, 190)
+HALO_SIZE = 21
+"""pixels across the halo's square brush"""
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def compare_pages(before_pdf: bytes, after_pdf: bytes, folder: Path) -> list[Pag
 
 def _difference(old, new):
     """(the faded new page with changed pixels in red, how many pixels changed)."""
-    from PIL import Image, ImageChops
+    from PIL import Image, ImageChops, ImageFilter
 
     if old.size != new.size:
         old = old.resize(new.size)
@@ -72,7 +75,9 @@ def _difference(old, new):
     mask = ImageChops.difference(grey_old, grey_new).point(lambda v: 255 if v > THRESHOLD else 0)
     changed = mask.histogram()[255]
     faded = Image.blend(Image.new("L", new.size, 255), ImageChops.darker(grey_old, grey_new), FADE).convert("RGB")
-    faded.paste(Image.new("RGB", new.size, RED), mask=mask)
+    if changed:  # a pale halo first, so that a one-character change is seen on a whole page at a glance
+        faded.paste(Image.new("RGB", new.size, HALO), mask=mask.filter(ImageFilter.MaxFilter(HALO_SIZE)))
+        faded.paste(Image.new("RGB", new.size, RED), mask=mask)
     return faded, changed
 
 

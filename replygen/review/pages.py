@@ -19,8 +19,8 @@ THRESHOLD = 48
 FADE = 0.25
 RED = (220, 30, 30)
 HALO = (255, 190, 190)
-HALO_SIZE = 21
-"""pixels across the halo's square brush"""
+HALO_CELL = 8
+"""the halo is drawn on a grid this many pixels wide, reaching one cell beyond each change"""
 
 
 @dataclass(frozen=True)
@@ -46,22 +46,21 @@ def compare_pages(before_pdf: bytes, after_pdf: bytes, folder: Path) -> list[Pag
     """Rasterise both PDFs, write before/after/difference PNGs of each page into `folder`."""
     from PIL import Image
 
-    before = [Image.open(io.BytesIO(png)) for png in pdf_to_pngs(before_pdf, DPI)]
-    after = [Image.open(io.BytesIO(png)) for png in pdf_to_pngs(after_pdf, DPI)]
+    before, after = pdf_to_pngs(before_pdf, DPI), pdf_to_pngs(after_pdf, DPI)
     pages = []
     for i in range(max(len(before), len(after))):
-        old = before[i] if i < len(before) else None
-        new = after[i] if i < len(after) else None
+        n = i + 1
+        old = Image.open(io.BytesIO(before[i])) if i < len(before) else None
+        new = Image.open(io.BytesIO(after[i])) if i < len(after) else None
         size = (new or old).size  # type: ignore[union-attr]
         difference, changed = _difference(old or _blank(size), new or _blank(size))
-        n = i + 1
-        names = {"before": f"p{n}-before.png" if old else None, "after": f"p{n}-after.png" if new else None,
-                 "difference": f"p{n}-diff.png"}
-        for key, image in (("before", old), ("after", new), ("difference", difference)):
-            if image is not None:
-                atomic_write(folder / names[key], _png(image))  # type: ignore[operator]
-        pages.append(PageDiff(n, names["before"], names["after"], names["difference"],  # type: ignore[arg-type]
-                              changed, size[0] * size[1]))
+        names = {"before": f"p{n}-before.png" if old else None, "after": f"p{n}-after.png" if new else None}
+        if old:
+            atomic_write(folder / f"p{n}-before.png", before[i])
+        if new:
+            atomic_write(folder / f"p{n}-after.png", after[i])
+        atomic_write(folder / f"p{n}-diff.png", _png(difference))
+        pages.append(PageDiff(n, names["before"], names["after"], f"p{n}-diff.png", changed, size[0] * size[1]))
     return pages
 
 
@@ -76,7 +75,10 @@ def _difference(old, new):
     changed = mask.histogram()[255]
     faded = Image.blend(Image.new("L", new.size, 255), ImageChops.darker(grey_old, grey_new), FADE).convert("RGB")
     if changed:  # a pale halo first, so that a one-character change is seen on a whole page at a glance
-        faded.paste(Image.new("RGB", new.size, HALO), mask=mask.filter(ImageFilter.MaxFilter(HALO_SIZE)))
+        small = (max(1, new.width // HALO_CELL), max(1, new.height // HALO_CELL))
+        halo = mask.resize(small, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
+        halo = halo.filter(ImageFilter.MaxFilter(3)).resize(new.size, Image.Resampling.BILINEAR)
+        faded.paste(Image.new("RGB", new.size, HALO), mask=halo)
         faded.paste(Image.new("RGB", new.size, RED), mask=mask)
     return faded, changed
 
@@ -89,5 +91,5 @@ def _blank(size: tuple[int, int]):
 
 def _png(image) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", compress_level=3)  # smaller and faster than the default 6 on these pages
     return buffer.getvalue()

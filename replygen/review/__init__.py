@@ -26,6 +26,7 @@ def review(sources: Iterable[Path], base: str, templates: Path, report: Path, wo
     Returns the review and its index.html. Raises ReplyError when the review cannot be made (no report then)."""
     check_target(report)
     with base_templates(base) as base_root, tempfile.TemporaryDirectory(prefix="replygen-review-") as tmp:
+        on_step(f"基准模板：{base}{'' if Path(base).is_dir() else '（git 版本）的 templates/'}；新模板：{templates}")
         work = Path(tmp)
         staging = work / "report"
         comparisons = compare(sources, base_root, templates, work, staging / REPLIES, workers, on_step)

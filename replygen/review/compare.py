@@ -82,7 +82,7 @@ def compare(sources: Iterable[Path], before: Path, after: Path, work: Path, asse
             except ReplyError as err:
                 item.problems[side] = [str(p) for p in err.problems]
     for side, root in roots.items():
-        on_step(f"用{'基准' if side == BEFORE else '新'}模板生成 PDF：{root}")
+        on_step(f"用{'基准' if side == BEFORE else '新'}模板生成 PDF……")
         summary = batch.batch(sources, work / side, templates_root=root, formats=["pdf"], workers=workers, force=True)
         for result in summary.failed:
             comparisons[result.job.stem].problems.setdefault(side, result.problems)

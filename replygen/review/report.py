@@ -58,8 +58,8 @@ def check_target(report: Path) -> None:
 
 
 def write_report(review: Review, staging: Path, report: Path) -> Path:
-    """Write the pages into `staging` (which already holds the page images), then put it in place of `report`
-    in one step: a reader never sees half of a new report mixed with an old one. Returns index.html."""
+    """Write the pages into `staging` (which already holds the page images), then move it in place of `report`:
+    an earlier report is replaced whole, never mixed with the new one. Returns index.html."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "report"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     changed = review.with_status(CHANGED)

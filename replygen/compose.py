@@ -113,8 +113,7 @@ class Templates:
         try:
             html = self.env.get_template(name).render(reply=reply, issuer=issuer, **context)
         except jinja2.TemplateSyntaxError as exc:
-            raise ReplyError(Problem(f"模板语法错误：{exc.message}",
-                                     Location(Path(exc.filename or name), exc.lineno))) from None
+            raise _syntax_error(exc, name) from None
         except jinja2.TemplateNotFound as exc:
             raise ReplyError(Problem(f"找不到模板 {exc.name}", Location(self.root / exc.name))) from None
         except Exception as exc:
@@ -135,14 +134,19 @@ class Templates:
         return Problem(f"模板出错：{type(exc).__name__}: {exc}", where)
 
 
+def _syntax_error(exc: jinja2.TemplateSyntaxError, name: str) -> ReplyError:
+    return ReplyError(Problem(f"模板语法错误：{exc.message}", Location(Path(exc.filename or name), exc.lineno)))
+
+
 def _refuse_internal_names(env: jinja2.Environment, root: Path) -> None:
+    """Parse every template of the folder; refuse the folder when any names an internal attribute."""
     problems = []
     for path in sorted(root.rglob("*.j2")):
         name = path.relative_to(root).as_posix()
         try:
             tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
         except jinja2.TemplateSyntaxError as exc:
-            raise ReplyError(Problem(f"模板语法错误：{exc.message}", Location(path, exc.lineno))) from None
+            raise _syntax_error(exc, name) from None
         by_line: dict[int, list[str]] = {}
         for attr, line in reversed(_internal_names(tree)):  # innermost first: in the order they are written
             by_line.setdefault(line, []).append(f"“{attr}”")

@@ -41,7 +41,8 @@ def base_templates(base: str, where: Path | None = None, folder: str = "template
         raise BaseError(Problem(f"git 版本 {base} 中没有模板目录 {folder}/"))
     with tempfile.TemporaryDirectory(prefix="replygen-base-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+            # git writes the archive from its own tree (no absolute or .. paths); the filter where Python has it
+            tar.extractall(tmp, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
         yield Path(tmp) / folder
 
 

@@ -293,3 +293,34 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: 
         click.echo("没有找到 .txt 或 .docx 文件。", err=True)
     if not paths or any(r is None for _, r in results):
         sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option("--base", required=True, metavar="BASE",
+              help="对照的旧模板：模板目录，或本仓库的 git 版本（如 HEAD、main、提交号，取其中的 templates/）；同名时目录优先。")
+@_templates_option
+@click.option("-o", "--output", "report_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="报告目录（写 index.html 及各份答复的对比页）。")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
+def review(sources: tuple[Path, ...], base: str, templates_dir: Path | None, report_dir: Path,
+           jobs: int | None) -> None:
+    """模板评审：用旧模板和新模板各生成一遍答复（默认 content/），写出 HTML 对比报告。
+
+    退出码：0 全部未变；1 有变化；2 出错（评审无法进行，或有答复无法生成）。
+    """
+    from replygen.compose import DEFAULT_TEMPLATES
+    from replygen.review import review as run_review
+
+    outcome, ok = _guard("模板评审", lambda: run_review(
+        list(sources) or [Path("content")], base, templates_dir or DEFAULT_TEMPLATES, report_dir,
+        jobs or os.cpu_count() or 1, on_step=click.echo))
+    if not ok or outcome is None:
+        click.echo("评审未完成，未写出报告。", err=True)
+        sys.exit(EXIT_INTERNAL)
+    result, index = outcome
+    counts = {status: len(result.with_status(status)) for status in ("changed", "unchanged", "failed")}
+    click.echo(f"评审：比较 {len(result.comparisons)} 份，有变化 {counts['changed']} 份，"
+               f"未变 {counts['unchanged']} 份，失败 {counts['failed']} 份。")
+    click.echo(f"报告：{index.resolve()}")
+    sys.exit(result.exit_code)

@@ -1,16 +1,21 @@
 """Model → the one rendered document, through the templates in a sandboxed Jinja environment.
 
 Templates are untrusted input: they run in Jinja's immutable sandbox, with autoescaping on (content is data,
-never markup or template code) and StrictUndefined (a missing value is an error, never an empty gap).
+never markup or template code) and StrictUndefined (a missing value is an error, never an empty gap). Opening a
+templates folder reads every template once and refuses one that names an internal attribute (`__class__`, `_x`),
+so that an obviously hostile template stops a command before it renders or writes anything; what can only be
+seen while rendering (a name built at run time, a module's attribute) the sandbox refuses then.
 """
 
 from __future__ import annotations
 
 import traceback
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from replygen import document
@@ -39,6 +44,31 @@ def cn_date(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+class UnsafeTemplate(ReplyError):
+    """A template reached for Python internals and the sandbox refused it: the templates, not a reply, are at fault."""
+
+
+class ReplySandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, and no attribute of a module either: templates see only the data they are given."""
+
+    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
+        return not isinstance(obj, types.ModuleType) and super().is_safe_attribute(obj, attr, value)
+
+
+def _internal_names(tree: nodes.Template) -> list[tuple[str, int]]:
+    """(name, line) of each internal attribute a template names literally: x.__class__, x['_y'], x|attr('__z')."""
+    found = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            names = [node.attr]
+        elif isinstance(node, nodes.Getitem):
+            names = [node.arg.value] if isinstance(node.arg, nodes.Const) else []
+        else:
+            names = [a.value for a in node.args if isinstance(a, nodes.Const)] if node.name == "attr" else []
+        found += [(name, node.lineno) for name in names if isinstance(name, str) and name.startswith("_")]
+    return found
+
+
 @dataclass
 class Templates:
     """A templates folder: the Jinja environment, the house style and the issuer profiles it holds."""
@@ -53,7 +83,7 @@ class Templates:
         root = Path(root).resolve()
         if not (root / "style.yaml").is_file():
             raise ReplyError.at("不是模板目录：缺少 style.yaml", root)
-        env = ImmutableSandboxedEnvironment(
+        env = ReplySandbox(
             loader=jinja2.FileSystemLoader(root),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -63,6 +93,7 @@ class Templates:
         )
         env.filters["cn"] = cn_number
         env.filters["cn_date"] = cn_date
+        _refuse_internal_names(env, root)
         return cls(root, env, load_style(root / "style.yaml"))
 
     def issuer(self, issuer_id: str) -> Issuer:
@@ -82,12 +113,12 @@ class Templates:
         try:
             html = self.env.get_template(name).render(reply=reply, issuer=issuer, **context)
         except jinja2.TemplateSyntaxError as exc:
-            raise ReplyError(Problem(f"模板语法错误：{exc.message}",
-                                     Location(Path(exc.filename or name), exc.lineno))) from None
+            raise _syntax_error(exc, name) from None
         except jinja2.TemplateNotFound as exc:
             raise ReplyError(Problem(f"找不到模板 {exc.name}", Location(self.root / exc.name))) from None
         except Exception as exc:
-            raise ReplyError(self._template_problem(exc, name)) from None
+            refused = isinstance(exc, jinja2.exceptions.SecurityError)
+            raise (UnsafeTemplate if refused else ReplyError)(self._template_problem(exc, name)) from None
         return document.parse(html)
 
     def _template_problem(self, exc: Exception, name: str) -> Problem:
@@ -101,6 +132,28 @@ class Templates:
         if isinstance(exc, jinja2.UndefinedError):
             return Problem(f"模板用到了不存在的值：{exc.message}", where)
         return Problem(f"模板出错：{type(exc).__name__}: {exc}", where)
+
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, name: str) -> ReplyError:
+    return ReplyError(Problem(f"模板语法错误：{exc.message}", Location(Path(exc.filename or name), exc.lineno)))
+
+
+def _refuse_internal_names(env: jinja2.Environment, root: Path) -> None:
+    """Parse every template of the folder; refuse the folder when any names an internal attribute."""
+    problems = []
+    for path in sorted(root.rglob("*.j2")):
+        name = path.relative_to(root).as_posix()
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
+        except jinja2.TemplateSyntaxError as exc:
+            raise _syntax_error(exc, name) from None
+        by_line: dict[int, list[str]] = {}
+        for attr, line in reversed(_internal_names(tree)):  # innermost first: in the order they are written
+            by_line.setdefault(line, []).append(f"“{attr}”")
+        problems += [Problem(f"模板访问内部属性{'、'.join(names)}，已被拒绝：模板只能使用答复的字段和机关档案",
+                             Location(path, line)) for line, names in sorted(by_line.items())]
+    if problems:
+        raise UnsafeTemplate(problems)
 
 
 def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:

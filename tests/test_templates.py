@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from jinja2.exceptions import SecurityError
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
@@ -73,3 +74,10 @@ def test_content_is_data_not_markup_or_template_code(tmp_path: Path, templates: 
         "subject: '{{ 7*7 }}<b>加粗</b>&amp;'"), encoding="utf-8")
     doc = templates.compose(load_reply(src))
     assert "“{{ 7*7 }}<b>加粗</b>&amp;”收悉" in doc.text
+
+
+def test_a_module_in_the_context_shows_none_of_its_attributes(templates: Templates) -> None:
+    import os
+
+    with pytest.raises(SecurityError):
+        templates.env.from_string("{{ m.path }}").render(m=os)

@@ -1,0 +1,262 @@
+"""Template review: a template change shown reply by reply, in a report a reviewer opens in a browser.
+
+The main scenario runs once per module: the opening formula changed in a copy of templates/ (答复如下 →
+回复如下), reviewed against templates/ over content/. The browser test opens the report in Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from replygen.document import Paragraph, Run
+from replygen.review.textdiff import ADDED, CHANGED, DELETED, FOLDED, INSERTED, REMOVED, SAME, diff_paragraphs
+
+from conftest import CONTENT, ROOT
+
+TEMPLATES = ROOT / "templates"
+PROPOSAL = "reply/proposal.html.j2"
+
+
+def replygen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "replygen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=600)
+
+
+def template_copy(folder: Path, old: str = "", new: str = "", name: str = PROPOSAL) -> Path:
+    root = folder / "templates"
+    shutil.copytree(TEMPLATES, root)
+    if old:
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    tmp = tmp_path_factory.mktemp("review")
+    changed = template_copy(tmp, "答复如下", "回复如下")
+    report = tmp / "report"
+    return report, replygen("review", "--base", "templates", "--templates", str(changed), "-o", str(report))
+
+
+# --- the command -------------------------------------------------------------------------------------------
+
+def test_changed_wording_exits_1_and_names_the_report(reviewed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    report, result = reviewed
+    assert result.returncode == 1, result.stderr
+    # both proposals use the changed formula; the suggestion has its own template
+    assert "评审：比较 3 份，有变化 2 份，未变 1 份，失败 0 份。" in result.stdout
+    assert f"报告：{(report / 'index.html').resolve()}" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.links += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+def test_report_is_self_contained(reviewed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    report, _ = reviewed
+    pages = sorted(report.rglob("*.html"))
+    assert [p.relative_to(report).as_posix() for p in pages] == [
+        "index.html", "replies/2026/245.html", "replies/2026/example-letter.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"https?://|url\(|@import|<link|<script", html), f"{page} fetches something"
+        parser = _Links()
+        parser.feed(html)
+        assert parser.links
+        for link in parser.links:
+            assert (page.parent / link).resolve().is_file(), f"{page}: broken link {link}"
+
+
+def test_difference_image_marks_the_changed_words_only(reviewed: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    report, _ = reviewed
+    folder = report / "replies" / "2026" / "245"
+    pages = sorted(folder.glob("p*-diff.png"))
+    assert len(pages) == len(list(folder.glob("p*-before.png"))) == len(list(folder.glob("p*-after.png"))) >= 2
+
+    def red(path: Path) -> int:
+        colours = Image.open(path).convert("RGB").getcolors(maxcolors=1 << 24) or []
+        return sum(n for n, (r, g, b) in colours if r > 200 and g < 60 and b < 60)
+
+    assert 0 < red(pages[0]) < 2000, "one character changed on page 1"
+    assert [red(p) for p in pages[1:]] == [0] * (len(pages) - 1)
+
+
+def test_unchanged_against_a_git_revision_exits_0(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    template_copy(repo)
+    for command in (["init", "-q"], ["add", "templates"],
+                    ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "templates"]):
+        subprocess.run(["git", *command], cwd=repo, check=True, capture_output=True)
+    report = tmp_path / "report"
+    result = replygen("review", str(CONTENT / "2026" / "245.yaml"), "--base", "HEAD", "--templates", str(TEMPLATES),
+                      "-o", str(report), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "有变化 0 份，未变 1 份" in result.stdout
+    assert "全部 1 份答复未变" in (report / "index.html").read_text(encoding="utf-8")
+
+    again = replygen("review", str(CONTENT), "--base", "no-such-rev", "-o", str(report), cwd=repo)
+    assert again.returncode == 2
+    assert "基准“no-such-rev”既不是已有目录，也不是仓库" in again.stderr and "Traceback" not in again.stderr
+    assert "全部 1 份答复未变" in (report / "index.html").read_text(encoding="utf-8"), "the old report is kept"
+
+
+def test_a_reply_that_fails_is_listed_and_exits_2(tmp_path: Path) -> None:
+    broken = template_copy(tmp_path, "{{ reply.subject }}", "{{ reply.subjet }}", "reply/suggestion.html.j2")
+    report = tmp_path / "report"
+    result = replygen("review", str(CONTENT / "2026" / "example-suggestion.yaml"), "--base", "templates",
+                      "--templates", str(broken), "-o", str(report))
+    assert result.returncode == 2, result.stderr
+    assert "失败 1 份" in result.stdout
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert "新模板：" in index and "suggestion.html.j2:" in index and "subjet" in index
+
+
+def test_a_folder_that_is_not_a_report_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    result = replygen("review", str(CONTENT), "--base", "templates", "-o", str(tmp_path))
+    assert result.returncode == 2
+    assert "不是 replygen 评审报告" in result.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# --- what a reviewer sees, in a real browser -----------------------------------------------------------------
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def test_reviewer_sees_the_change_at_a_glance(reviewed: tuple[Path, subprocess.CompletedProcess[str]], browser,
+                                              tmp_path_factory: pytest.TempPathFactory) -> None:
+    report, _ = reviewed
+    shots = tmp_path_factory.mktemp("screenshots")
+    page = browser.new_page(viewport=LAPTOP)
+    try:
+        page.goto((report / "index.html").as_uri())
+        counts = {key: page.inner_text(f"#count-{key}") for key in ("total", "changed", "unchanged", "failed")}
+        assert counts == {"total": "3", "changed": "2", "unchanged": "1", "failed": "0"}
+        assert "2 份答复有变化" in page.inner_text("#verdict")
+        changed = page.eval_on_selector_all("#changed tbody tr", "rows => rows.map(r => r.dataset.stem)")
+        assert sorted(changed) == ["2026/245", "2026/example-letter"]
+        assert page.eval_on_selector_all("#unchanged li", "items => items.map(i => i.dataset.stem)") == [
+            "2026/example-suggestion"]
+        row = page.locator('#changed tr[data-stem="2026/245"]')
+        assert row.locator("ins").inner_text() == "回" and row.locator("del").inner_text() == "答"
+        assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"], "no sideways scrolling"
+        page.screenshot(path=str(shots / "index.png"))
+
+        row.get_by_role("link", name="2026/245").click()
+        page.wait_for_load_state("load")
+        assert page.inner_text("#stem") == "2026/245"
+        assert page.locator("#text .paragraphs ins").all_inner_texts() == ["回"]
+        assert page.locator("#text .paragraphs del").all_inner_texts() == ["答"]
+        assert "现将办理情况" in page.inner_text("#text li.changed")
+        first_page = page.locator("#pages details.page").first
+        first_page.scroll_into_view_if_needed()
+        images = first_page.locator("img")
+        assert images.count() == 3
+        for i in range(3):
+            images.nth(i).scroll_into_view_if_needed()
+            assert images.nth(i).evaluate("img => img.complete && img.naturalWidth") > 0
+        assert [c.strip() for c in first_page.locator("figcaption").all_inner_texts()] == ["修改前", "修改后", "差异"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+        page.screenshot(path=str(shots / "detail.png"), full_page=True)
+        page.get_by_role("link", name="← 总览").click()
+        page.wait_for_load_state("load")
+        assert page.inner_text("#count-changed") == "2"
+    finally:
+        page.close()
+    for name in ("index.png", "detail.png"):
+        width, height = Image.open(shots / name).size
+        assert width == LAPTOP["width"] and height >= LAPTOP["height"]
+
+
+# --- hostile templates, for every command --------------------------------------------------------------------
+
+ATTACKS = {
+    "subclasses": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "globals": "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "attr filter": "{{ reply|attr('__class__') }}",
+}
+BUILT_AT_RUN_TIME = "{{ reply|attr('_' ~ '_class_' ~ '_') }}"
+COMMANDS = {
+    "render": ["render", str(CONTENT)],
+    "batch": ["batch", str(CONTENT)],
+    "review": ["review", str(CONTENT), "--base", str(TEMPLATES)],
+}
+EXIT = {"render": 1, "batch": 1, "review": 2}
+
+
+def hostile_copy(folder: Path, attack: str) -> Path:
+    anchor = "{% block addressee_title %}委员{% endblock %}"
+    return template_copy(folder, anchor, anchor.replace("委员", "委员" + attack))
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_hostile_template_is_refused_before_anything_is_written(tmp_path: Path, command: str, attack: str) -> None:
+    hostile = hostile_copy(tmp_path, ATTACKS[attack])
+    out = tmp_path / "out"
+    result = replygen(*COMMANDS[command], "--templates", str(hostile), "-o", str(out))
+    assert result.returncode == EXIT[command]
+    assert f"{hostile / PROPOSAL}:5: 模板访问内部属性“__" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_attack_built_at_run_time_is_refused_by_the_sandbox(tmp_path: Path, command: str) -> None:
+    """Only rendering shows it: render and batch refuse every proposal (the suggestion, on another template, is
+    still written); review refuses the whole review and writes no report."""
+    hostile = hostile_copy(tmp_path, BUILT_AT_RUN_TIME)
+    out = tmp_path / "out"
+    result = replygen(*COMMANDS[command], "--templates", str(hostile), "-o", str(out))
+    assert result.returncode == EXIT[command]
+    assert f"{hostile / PROPOSAL}:5: 模板试图访问不安全的内容，已被沙箱拒绝" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    written = sorted(p.name for p in out.rglob("*.pdf")) if out.exists() else []
+    assert written == ([] if command == "review" else ["example-suggestion.pdf"])
+
+
+# --- the text difference -----------------------------------------------------------------------------------
+
+def paragraphs(*texts: str, role: str = "body") -> list[Paragraph]:
+    return [Paragraph(role, (Run(text),)) for text in texts]
+
+
+def test_changed_paragraph_is_diffed_by_character_and_far_context_folded() -> None:
+    before = paragraphs("甲", "乙", "丙", "现将办理情况答复如下：", "丁", "戊")
+    after = paragraphs("甲", "乙", "丙", "现将办理情况回复如下：", "丁", "戊", "新增一段")
+    diff = diff_paragraphs(before, after)
+    assert [row.kind for row in diff.rows] == [FOLDED, "unchanged", CHANGED, "unchanged", "unchanged", ADDED]
+    assert diff.rows[0].folded == 2
+    assert [(s.kind, s.text) for s in diff.rows[2].segments] == [
+        (SAME, "现将办理情况"), (DELETED, "答"), (INSERTED, "回"), (SAME, "复如下：")]
+    assert (diff.removed, diff.added) == (1, 1 + len("新增一段"))
+    assert [(s.kind, s.text) for s in diff.first_change(around=3)] == [(SAME, "…理情况"), (DELETED, "答"),
+                                                                         (INSERTED, "回"), (SAME, "复如下…")]
+
+
+def test_unlike_paragraphs_are_removed_and_added_not_paired() -> None:
+    diff = diff_paragraphs(paragraphs("完全不同的一段话"), paragraphs("另起炉灶"))
+    assert [row.kind for row in diff.rows] == [REMOVED, ADDED]
+
+
+def test_a_role_change_is_a_change() -> None:
+    diff = diff_paragraphs(paragraphs("一、总体情况"), paragraphs("一、总体情况", role="heading-1"))
+    assert diff.changed and diff.rows[0].role_changed

@@ -258,3 +258,58 @@ def manifest_merge(archives: tuple[Path, ...], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save(out_dir)
     click.echo(f"已合并 {len(archives)} 个清单：共 {len(merged.outputs)} 个文件。")
+
+
+def _style(templates_dir: Path | None):
+    from replygen.compose import DEFAULT_TEMPLATES
+    from replygen.style import load_style
+
+    style, ok = _guard("读取样式", lambda: load_style((templates_dir or DEFAULT_TEMPLATES) / "style.yaml"))
+    if not ok:
+        sys.exit(EXIT_INPUT)
+    return style
+
+
+def _check_and_report(paths: list[Path], style, jobs: int | None) -> bool:
+    """Check each file (on all cores), print its findings and a summary; whether all conform."""
+    from collections import Counter
+    from functools import partial
+
+    from replygen.check import check_file
+    from replygen.parallel import map_files
+
+    rules: Counter[str] = Counter()
+    failed = unreadable = 0
+    for report in map_files(partial(check_file, style=style), paths, jobs):
+        if report.error:
+            unreadable += 1
+            click.echo(f"错误：{report.error}", err=True)
+        elif report.findings:
+            failed += 1
+            rules.update(f.rule for f in report.findings)
+            click.echo(f"{report.path}：{len(report.findings)} 处不符合 GB/T 9704-2012")
+            for finding in report.findings:
+                click.echo(f"  {finding}")
+        else:
+            click.echo(f"{report.path}：符合 GB/T 9704-2012")
+    by_rule = "、".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
+    click.echo(f"汇总：检查 {len(paths)} 个文件，不符合 {failed} 个，无法读取 {unreadable} 个"
+               + (f"；按规则：{by_rule}" if by_rule else "") + "。")
+    return not (failed or unreadable)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
+@_templates_option
+def check(files: tuple[Path, ...], jobs: int | None, templates_dir: Path | None) -> None:
+    """按 GB/T 9704-2012 检查 PDF 和 DOCX（任何工具生成的）：逐项列出不符合之处；给出目录时检查其中全部文件。"""
+    from replygen.check import document_files
+
+    style = _style(templates_dir)
+    paths = document_files(list(files))
+    if not paths:
+        click.echo("错误：没有找到 .pdf 或 .docx 文件。", err=True)
+        sys.exit(EXIT_INPUT)
+    if not _check_and_report(paths, style, jobs):
+        sys.exit(EXIT_INPUT)

@@ -103,7 +103,7 @@ def rule(rule_id: str, explanation: str) -> Callable[[Rule], Rule]:
 
 
 _HALF = {",": "，", ":": "：", ";": "；", ".": "。"}
-_HALF_MARK = re.compile(rf"(?<={_HAN})[,:;]|[,:;](?={_HAN})|(?<={_HAN})\.(?=$|\s|{_HAN})")
+_HALF_MARK = re.compile(rf"(?<={_HAN})[,:;]|[,:;](?={_HAN})|(?<=[{CJK}\"”）)])\.(?=$|\s|{_HAN})")
 _PAIRS = [(re.compile(r"\(([^()\n]*)\)"), "（", "）"), (re.compile(r'"([^"\n]*)"'), "“", "”")]
 
 
@@ -217,14 +217,14 @@ def _ordinal(text: str) -> int | None:
     return int(text) if text.isdigit() else cn_number(text)
 
 
-def _sequence(hits: list[tuple[DataPath, re.Match]]) -> Iterator[Hit]:
-    """Numbers must count up by one; a list may start again at one."""
+def _sequence(hits: list[tuple[DataPath, re.Match]], restart: bool) -> Iterator[Hit]:
+    """Numbers must count up by one; run-in items (一是…) may start again at one in the same paragraph."""
     previous = 0
     for path, m in hits:
         n = _ordinal(m[1])
         if n is None:
             continue
-        if n != 1 and n != previous + 1:
+        if n != previous + 1 and not (restart and n == 1):
             why = ("重复" if n == previous else "没有从一开始" if not previous else
                    f"跳过了 {previous + 1}" if n > previous else "顺序颠倒")
             yield Hit(path, m.start(), m.end(), f"编号“{m[0]}”{why}（前一个是 {previous or '无'}）")
@@ -236,7 +236,7 @@ def numbering(reply: Reply) -> Iterator[Hit]:
     siblings: dict[DataPath, list[tuple[DataPath, str]]] = {}
     for path, text in reply.wording():
         for pattern in _INLINE_MARKERS:
-            yield from _sequence([(path, m) for m in pattern.finditer(text)])
+            yield from _sequence([(path, m) for m in pattern.finditer(text)], restart=True)
         if path[-1] in _AUTO_NUMBERED:
             m = next((m for p in _LEADING_MARKERS if (m := p.match(text))), None)
             if m:
@@ -245,7 +245,7 @@ def numbering(reply: Reply) -> Iterator[Hit]:
             siblings.setdefault(path[:-1], []).append((path, text))
     for items in siblings.values():
         for pattern in _LEADING_MARKERS:
-            yield from _sequence([(path, m) for path, text in items if (m := pattern.match(text))])
+            yield from _sequence([(path, m) for path, text in items if (m := pattern.match(text))], restart=False)
 
 
 _PLACEHOLDER = re.compile(rf"(?<![A-Za-z])(?:[Xx]{{3,}}|X{{2}}(?={_HAN})|xx(?={_HAN})|×{{2,}}|TODO|FIXME|TBD)(?![A-Za-z])"

@@ -64,7 +64,7 @@ class LintReport:
     errors: list[str] = field(default_factory=list)
 
 
-class Reply:
+class Content:
     """The raw data of one reply file, its text values by path."""
 
     def __init__(self, data: dict) -> None:
@@ -91,7 +91,7 @@ def _texts(value: Any, path: DataPath) -> Iterator[tuple[DataPath, str]]:
 
 # --- rules -------------------------------------------------------------------------------------------------
 
-Rule = Callable[[Reply], Iterator[Hit]]
+Rule = Callable[[Content], Iterator[Hit]]
 RULES: dict[str, tuple[str, Rule]] = {}
 
 
@@ -108,7 +108,7 @@ _PAIRS = [(re.compile(r"\(([^()\n]*)\)"), "（", "）"), (re.compile(r'"([^"\n]*
 
 
 @rule("punct-halfwidth", "中文文字中的标点应为全角（，。：；（）“”）")
-def half_width_punctuation(reply: Reply) -> Iterator[Hit]:
+def half_width_punctuation(reply: Content) -> Iterator[Hit]:
     for path, text in reply.wording():
         for m in _HALF_MARK.finditer(text):
             yield Hit(path, m.start(), m.end(), f"中文文字中用了半角“{m[0]}”，应为全角“{_HALF[m[0]]}”", _HALF[m[0]])
@@ -125,7 +125,7 @@ _DOC_NUMBER = re.compile(r"([\[【(（〔［])\s*(\d{4})\s*([\]】)）〕］])\s
 
 
 @rule("doc-number", "发文字号应写作 〔YYYY〕N号：六角括号，不加“第”，序号不编虚位")
-def document_number(reply: Reply) -> Iterator[Hit]:
+def document_number(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
         for m in _DOC_NUMBER.finditer(text):
             right = f"〔{m[2]}〕{int(m[5])}号"
@@ -155,7 +155,7 @@ def _date(year: int, month: int, day: int | None) -> str | None:
 
 
 @rule("date-form", "日期应以阿拉伯数字写全年份、不编虚位：2026年5月20日")
-def date_form(reply: Reply) -> Iterator[Hit]:
+def date_form(reply: Content) -> Iterator[Hit]:
     for path, text in reply.wording():
         for m in _CN_DATE.finditer(text):
             year = int("".join(str(_CN_DIGITS[c]) for c in m[1]))
@@ -176,7 +176,7 @@ def date_form(reply: Reply) -> Iterator[Hit]:
 
 
 @rule("title-mismatch", "标题、开头语中的会议届次和编号应与 session、number 一致")
-def title_mismatch(reply: Reply) -> Iterator[Hit]:
+def title_mismatch(reply: Content) -> Iterator[Hit]:
     session, number = reply.data.get("session"), reply.data.get("number")
     for path, text in reply.wording("title", "opening"):
         for m in re.finditer(r"第([0-9A-Za-z\-]+)号", text):
@@ -188,7 +188,7 @@ def title_mismatch(reply: Reply) -> Iterator[Hit]:
 
 
 @rule("pronoun", "正文称呼应与主送一致：一人称“您”，多人称“你们”（或 salutation.pronoun 所定）")
-def pronoun(reply: Reply) -> Iterator[Hit]:
+def pronoun(reply: Content) -> Iterator[Hit]:
     raw = reply.data.get("salutation")
     try:
         salutation = Salutation.model_validate({"names": [raw]} if isinstance(raw, str) else raw) if raw else None
@@ -232,7 +232,7 @@ def _sequence(hits: list[tuple[DataPath, re.Match]], restart: bool) -> Iterator[
 
 
 @rule("numbering", "编号应连续：不跳号、不重号；模板自动编号的标题和引领句不应再写编号")
-def numbering(reply: Reply) -> Iterator[Hit]:
+def numbering(reply: Content) -> Iterator[Hit]:
     siblings: dict[DataPath, list[tuple[DataPath, str]]] = {}
     for path, text in reply.wording():
         for pattern in _INLINE_MARKERS:
@@ -253,7 +253,7 @@ _PLACEHOLDER = re.compile(rf"(?<![A-Za-z])(?:[Xx]{{3,}}|X{{2}}(?={_HAN})|xx(?={_
 
 
 @rule("placeholder", "不应留下占位符（XXX、××、TODO）")
-def placeholder(reply: Reply) -> Iterator[Hit]:
+def placeholder(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
         for m in _PLACEHOLDER.finditer(text):
             yield Hit(path, m.start(), m.end(), f"留有占位符“{m[0]}”")
@@ -263,7 +263,7 @@ _PERSONAL = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx])(?
 
 
 @rule("member-contact", "主动公开的答复不应含委员、代表的联系方式（电话、邮箱、身份证号）")
-def member_contact(reply: Reply) -> Iterator[Hit]:
+def member_contact(reply: Content) -> Iterator[Hit]:
     if reply.data.get("disclosure") != "主动公开":
         return
     raw = reply.data.get("salutation")
@@ -295,7 +295,7 @@ def lint_file(path: Path, fix: bool = False) -> LintReport:
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     spans = _Spans(text)
-    reply = Reply(source.data)
+    reply = Content(source.data)
     hits = [(rule_id, hit) for rule_id, (_, fn) in RULES.items() for hit in fn(reply)]
     located = []
     for rule_id, hit in hits:

@@ -47,6 +47,10 @@ def _guard(what: str, action: Callable[[], T]) -> tuple[T | None, bool]:
         return None, False
 
 
+_check_option = click.option("--check", "check_output", is_flag=True,
+                             help="生成后按 GB/T 9704-2012 检查写出的文件（同 replygen check）。")
+
+
 def _formats(text: str) -> list[str]:
     from replygen.render import FORMATS
 
@@ -73,17 +77,23 @@ def main() -> None:
 @click.option("--format", "formats", default="docx,pdf", show_default=True,
               help="输出格式，逗号分隔：docx、pdf。Formats.")
 @_templates_option
-def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: Path | None) -> None:
+@_check_option
+def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: Path | None,
+           check_output: bool) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
     from replygen.render import render_file
 
     wanted = _formats(formats)
+    outputs: list[Path] = []
 
     def one(path: Path, rel: Path, templates) -> str:
         written = render_file(path, templates, out_dir / rel, wanted)
+        outputs.extend(written)
         return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
 
     _each_reply(files, templates_dir, one, "完成 {done} 份，失败 {failed} 份。")
+    if check_output and not _check_and_report(outputs, _style(templates_dir), None):
+        sys.exit(EXIT_INPUT)
 
 
 @main.command()
@@ -164,8 +174,9 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
 @_templates_option
 @click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化。")
 @click.option("--shard", default=None, metavar="I/N", help="只处理第 I 份（共 N 份，稳定划分），用于多机分担。")
+@_check_option
 def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, templates_dir: Path | None,
-          force: bool, shard: str | None) -> None:
+          force: bool, shard: str | None, check_output: bool) -> None:
     """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""
     from replygen import batch as batching
     from replygen.compose import DEFAULT_TEMPLATES
@@ -189,6 +200,9 @@ def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: s
     for result in summary.failed:
         for problem in result.problems:
             click.echo(f"  失败：{problem}", err=True)
+    rendered = [out_dir / rel for result in summary.rendered for rel in result.outputs]
+    if check_output and rendered and not _check_and_report(rendered, _style(templates_dir), jobs):
+        sys.exit(EXIT_INPUT)
     if summary.failed:
         sys.exit(EXIT_INPUT)
 
@@ -258,6 +272,95 @@ def manifest_merge(archives: tuple[Path, ...], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     merged.save(out_dir)
     click.echo(f"已合并 {len(archives)} 个清单：共 {len(merged.outputs)} 个文件。")
+
+
+def _style(templates_dir: Path | None):
+    from replygen.compose import DEFAULT_TEMPLATES
+    from replygen.style import load_style
+
+    style, ok = _guard("读取样式", lambda: load_style((templates_dir or DEFAULT_TEMPLATES) / "style.yaml"))
+    if not ok:
+        sys.exit(EXIT_INPUT)
+    return style
+
+
+def _check_and_report(paths: list[Path], style, jobs: int | None) -> bool:
+    """Check each file (on all cores), print its findings and a summary; whether all conform."""
+    from collections import Counter
+    from functools import partial
+
+    from replygen.check import check_file
+    from replygen.parallel import map_files
+
+    rules: Counter[str] = Counter()
+    failed = unreadable = 0
+    for report in map_files(partial(check_file, style=style), paths, jobs):
+        if report.error:
+            unreadable += 1
+            click.echo(f"错误：{report.error}", err=True)
+        elif report.findings:
+            failed += 1
+            rules.update(f.rule for f in report.findings)
+            click.echo(f"{report.path}：{len(report.findings)} 处不符合 GB/T 9704-2012")
+            for finding in report.findings:
+                click.echo(f"  {finding}")
+        else:
+            click.echo(f"{report.path}：符合 GB/T 9704-2012")
+    by_rule = "、".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
+    click.echo(f"汇总：检查 {len(paths)} 个文件，不符合 {failed} 个，无法读取 {unreadable} 个"
+               + (f"；按规则：{by_rule}" if by_rule else "") + "。")
+    return not (failed or unreadable)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
+@_templates_option
+def check(files: tuple[Path, ...], jobs: int | None, templates_dir: Path | None) -> None:
+    """按 GB/T 9704-2012 检查 PDF 和 DOCX（任何工具生成的）：逐项列出不符合之处；给出目录时检查其中全部文件。"""
+    from replygen.check import document_files
+
+    style = _style(templates_dir)
+    paths = document_files(list(files))
+    if not paths:
+        click.echo("错误：没有找到 .pdf 或 .docx 文件。", err=True)
+        sys.exit(EXIT_INPUT)
+    if not _check_and_report(paths, style, jobs):
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
+@click.option("--fix", is_flag=True, help="自动修正可安全修正的问题（标点、括号、日期），并显示改动。")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
+def lint(files: tuple[Path, ...], fix: bool, jobs: int | None) -> None:
+    """检查答复内容的常见疏漏：半角标点、发文字号、日期写法、标题与编号、称呼、编号连续、占位符、公开版联系方式。"""
+    from collections import Counter
+    from functools import partial
+
+    from replygen.lint import lint_file
+    from replygen.parallel import map_files
+    from replygen.render import reply_files
+
+    paths = [path for path, _ in reply_files(files)]
+    rules: Counter[str] = Counter()
+    with_findings = errors = fixed = 0
+    for report in map_files(partial(lint_file, fix=fix), paths, jobs):
+        for error in report.errors:
+            click.echo(f"错误：{error}", err=True)
+        errors += bool(report.errors)
+        if report.diff:
+            click.echo(report.diff, nl=False)
+            fixed += report.fixed
+        with_findings += bool(report.findings)
+        rules.update(f.rule for f in report.findings)
+        for finding in report.findings:
+            click.echo(str(finding))
+    by_rule = "、".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
+    click.echo(f"汇总：检查 {len(paths)} 个文件，{with_findings} 个有问题，{errors} 个无法读取"
+               + (f"，已修正 {fixed} 处" if fix else "") + (f"；按规则：{by_rule}" if by_rule else "") + "。")
+    if with_findings or errors:
+        sys.exit(EXIT_INPUT)
 
 
 @main.command("import")

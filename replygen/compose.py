@@ -22,7 +22,7 @@ from replygen import document
 from replygen.errors import Location, Problem, ReplyError
 from replygen.issuers import Issuer, load_issuer
 from replygen.load import LoadedReply
-from replygen.model import Reply
+from replygen.model import Reply, Salutation
 from replygen.style import Style, load_style
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -156,12 +156,17 @@ def _refuse_internal_names(env: jinja2.Environment, root: Path) -> None:
         raise UnsafeTemplate(problems)
 
 
+def pronoun_for(salutation: Salutation | None) -> str:
+    """How the reply addresses its readers: as the salutation says, else 你们 for several people, else 您."""
+    if salutation and salutation.pronoun:
+        return salutation.pronoun
+    return "你们" if salutation and (len(salutation.names) > 1 or salutation.total) else "您"
+
+
 def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
     """Facts the templates need that follow from the content by rule, not by wording."""
     reply: Reply = loaded.reply
-    s = reply.salutation
-    several = bool(s and (len(s.names) > 1 or s.total))
-    pronoun = (s.pronoun if s and s.pronoun else ("你们" if several else "您"))
+    pronoun = pronoun_for(reply.salutation)
     if isinstance(reply.doc_number, int):
         prefix = issuer.number_prefix.get(reply.kind)
         if prefix is None:

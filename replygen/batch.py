@@ -20,7 +20,7 @@ from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
 from replygen.fingerprint import Fingerprinter
 from replygen.manifest import Manifest, Output
-from replygen.output import write_outputs
+from replygen.output import discard_temporaries, write_outputs
 from replygen.render import document_for, render_all, reply_files
 
 
@@ -157,9 +157,11 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
                 except BrokenProcessPool:
                     lost.append(job)
     # A crashed worker breaks the whole pool. Render what it took down again one reply at a time, so that a
-    # crash is pinned on the one reply that causes it.
+    # crash is pinned on the one reply that causes it; a worker killed mid-write leaves its temporary files.
     pool = None
     for job in sorted(lost, key=lambda j: j.stem):
+        for fmt in formats:
+            discard_temporaries(out / f"{job.stem}.{fmt}")
         pool = pool or _pool(1, templates, formats)
         try:
             result = pool.submit(_render, job, out).result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -30,6 +31,12 @@ def atomic_write(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def discard_temporaries(target: Path) -> None:
+    """Remove the temporary files that atomic_write(target) leaves when its process is killed mid-write."""
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def sha256_file(path: Path) -> str:

@@ -145,3 +145,13 @@ def test_a_crashing_worker_loses_only_its_own_reply(tmp_path: Path) -> None:
     assert "302.yaml: 渲染进程意外退出" in r.stderr and r.stderr.count("渲染进程意外退出") == 1
     assert len(outputs(out)) == 5
     assert replygen("verify", str(out)).returncode == 0
+
+
+def test_temporaries_of_a_killed_write_are_discarded(tmp_path: Path) -> None:
+    """What a worker killed mid-write leaves beside its target goes; other files, and other targets', stay."""
+    from replygen.output import discard_temporaries
+
+    for name in (".245[1].docx.k2x.tmp", ".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"):
+        (tmp_path / name).write_bytes(b"x")
+    discard_temporaries(tmp_path / "245[1].docx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"]

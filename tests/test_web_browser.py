@@ -18,9 +18,10 @@ LAPTOP = {"width": 1366, "height": 768}
 SHOTS = os.environ.get("REPLYGEN_SCREENSHOTS")  # a folder to keep the screenshots in, for a look at them
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    content = tmp_path / "content"
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """One server for the module's tests: each test changes a reply of its own."""
+    content = tmp_path_factory.mktemp("browser") / "content"
     shutil.copytree(CONTENT, content)
     with workbench(content) as base:
         yield base, content
@@ -90,7 +91,6 @@ def test_edit_preview_save_reload(page, served, tmp_path: Path) -> None:
 
     page.reload()
     page.locator(".cm-content", has_text="党和国家十分重视标准化工作").wait_for()
-    page.locator("#preview-state", has_text="预览与打印一致").wait_for()
 
     _replace(page, "kind: proposal", "kind: proposl")
     lines = (content / "2026" / "245.yaml").read_text(encoding="utf-8").splitlines()
@@ -102,3 +102,38 @@ def test_edit_preview_save_reload(page, served, tmp_path: Path) -> None:
     assert problem.inner_text().startswith(f"第 {kind_line} 行：字段 kind：")
     page.locator("#preview-state", has_text="错误").wait_for()
     _shot(page, tmp_path, "4-error")
+
+
+def test_a_save_over_a_change_made_elsewhere_is_refused_and_nothing_is_lost(page, served, tmp_path: Path) -> None:
+    base, content = served
+    path = content / "2026" / "conflict.yaml"
+    shutil.copy(content / "2026" / "245.yaml", path)
+    page.goto(base + "/edit/2026/conflict.yaml")
+    page.locator(".cm-content", has_text="朱瑞庭").wait_for()
+    elsewhere = path.read_text(encoding="utf-8").replace("names: [朱瑞庭]", "names: [朱瑞庭, 李四]")
+    path.write_text(elsewhere, encoding="utf-8")
+
+    _replace(page, "高度重视标准化工作", "十分重视标准化工作")
+    page.keyboard.press("Control+s")
+    banner = page.locator("#banner")
+    banner.wait_for()
+    assert "已被修改" in banner.inner_text() and "未保存" in page.inner_text("#state")
+    assert path.read_text(encoding="utf-8") == elsewhere, "the change made elsewhere is kept"
+    assert "十分重视标准化工作" in page.locator(".cm-content").inner_text(), "and so is the clerk's text"
+    _shot(page, tmp_path, "5-conflict")
+
+
+def test_new_reply_from_the_list(page, served, tmp_path: Path) -> None:
+    base, content = served
+    page.goto(base + "/")
+    page.locator("#replies tbody tr").first.wait_for()
+    page.click("#new")
+    page.select_option("select[name=issuer]", "example-jtj")
+    page.select_option("select[name=kind]", "suggestion")
+    page.fill("input[name=name]", "2026/28")
+    _shot(page, tmp_path, "6-new")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/edit/2026/28.yaml")
+    page.locator("#preview-state", has_text="预览与打印一致").wait_for()
+    assert "kind: suggestion" in (content / "2026" / "28.yaml").read_text(encoding="utf-8")
+    _shot(page, tmp_path, "7-new-editor")

@@ -42,10 +42,14 @@ def _open(root: str) -> Templates:
 
 
 def _warm(root: str) -> None:
-    """Open the templates and import WeasyPrint in a worker before the first preview needs them."""
-    from replygen.writers import pdf  # noqa: F401
+    """Render a new reply's draft once, so that a worker has the templates open, WeasyPrint imported and the fonts
+    loaded (2 s on the first render, a third of that afterwards) before the first preview."""
+    from replygen.skeleton import SKELETON, new_reply
 
-    _open(root)
+    templates = _open(root)
+    issuers = templates.issuer_ids()
+    if issuers:
+        render(root, str(templates.root / SKELETON), new_reply(templates, issuers[0], "proposal"), "png")
 
 
 def render(root: str, path: str, text: str | None, fmt: str) -> Rendered:

@@ -4,7 +4,7 @@
 const name = document.body.dataset.name;
 const url = (what) => `/api/${what}/` + name.split("/").map(encodeURIComponent).join("/");
 const $ = (id) => document.getElementById(id);
-const PREVIEW_PAUSE = 600;
+const PREVIEW_PAUSE = 500;
 
 let editor = null;
 let version = null;      // sha256 of the file as last loaded or saved: the base the server checks a save against

@@ -225,3 +225,25 @@ def test_on_loopback_only_loopback_host_names_are_served(content: Path) -> None:
     client = TestClient(create_app(content, allowed_hosts=["127.0.0.1", "localhost"]),
                         base_url="http://attacker.example")
     assert client.get("/api/replies").status_code == 400
+
+
+def test_serve_reports_a_port_in_use(content: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        ran = subprocess.run([sys.executable, "-m", "replygen", "serve", str(content), "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 1 and f"端口 {port} 已被占用" in ran.stderr
+    assert "请在浏览器中打开" not in ran.stdout and "Traceback" not in ran.stderr
+
+
+@pytest.mark.parametrize(("host", "loopback"), [("127.0.0.1", True), ("localhost", True), ("::1", True),
+                                                 ("127.0.0.2", True), ("0.0.0.0", False), ("192.168.1.5", False),
+                                                 ("example.org", False)])
+def test_only_loopback_addresses_go_without_a_token(host: str, loopback: bool) -> None:
+    from replygen.web.server import is_loopback
+
+    assert is_loopback(host) is loopback

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -39,6 +40,11 @@ def _open(root: str) -> Templates:
     if root not in _templates:
         _templates[root] = Templates.open(Path(root))
     return _templates[root]
+
+
+def _ignore_interrupt() -> None:
+    """Ctrl+C reaches the workers too; the server shuts them down itself, without their tracebacks."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm(root: str) -> None:
@@ -83,7 +89,8 @@ class RenderPool:
 
     def _spawn(self) -> ProcessPoolExecutor:
         # spawn, not fork: the server has threads running, and a forked copy of their locks can deadlock
-        executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_ignore_interrupt)
         for _ in range(self.workers):
             executor.submit(_warm, self.root)
         return executor

@@ -129,12 +129,15 @@ def test_racing_saves_never_lose_either_silently(client: TestClient, content: Pa
 def test_a_preview_overtaken_by_a_newer_one_is_dropped(client: TestClient, content: Path) -> None:
     name = _copy(content, "2026/coalesce.yaml")
     text = (content / name).read_text(encoding="utf-8")
-    answers = _at_once(*(lambda i=i: client.post(f"/api/preview/{name}", json={"text": text + f"# {i}\n"})
-                         for i in range(4)))
+    editors = ["tab-1"] * 4 + ["tab-2"]
+    answers = _at_once(*(lambda i=i, e=e: client.post(f"/api/preview/{name}", json={"text": text + f"# {i}\n",
+                                                                                     "editor": e})
+                         for i, e in enumerate(editors)))
     bodies = [a.json() for a in answers]
     assert all(a.status_code == 200 for a in answers)
-    assert any(b.get("superseded") for b in bodies), "the one worker was busy: waiting previews were overtaken"
-    assert any(b.get("pages") for b in bodies), "the newest preview is rendered"
+    assert any(b.get("superseded") for b in bodies[:4]), "the one worker was busy: waiting previews were overtaken"
+    assert any(b.get("pages") for b in bodies[:4]), "the newest preview is rendered"
+    assert bodies[4].get("pages"), "another editor's previews of the same reply are not overtaken by these"
 
 
 def test_preview_pages_are_the_printed_pages(client: TestClient, content: Path) -> None:

@@ -91,7 +91,12 @@ def _reply_path(request: Request) -> tuple[str, Path]:
 
 async def list_page(request: Request) -> Response:
     bench = _bench(request)
-    issuers = [(i, bench.templates.issuer(i).organ) for i in bench.templates.issuer_ids()]
+    issuers = []
+    for issuer_id in bench.templates.issuer_ids():
+        try:
+            issuers.append((issuer_id, bench.templates.issuer(issuer_id).organ))
+        except ReplyError:
+            continue  # a broken profile: `replygen validate` reports it; here it is simply not offered
     return pages.TemplateResponse(request, "list.html", {"issuers": issuers, "kinds": KINDS})
 
 
@@ -167,11 +172,12 @@ async def check_reply(request: Request) -> Response:
 async def preview_reply(request: Request) -> Response:
     bench = _bench(request)
     name, path = _reply_path(request)
-    text = (await _json(request)).get("text")
+    body = await _json(request)
+    text = body.get("text")
     if not isinstance(text, str):
         return _error(400, "请求应包含 text")
     try:
-        result = await bench.renders.preview(name, path, text)
+        result = await bench.renders.preview(f"{body.get('editor')}:{name}", path, text)
     except Busy:
         return _error(503, "预览请求太多，请稍后再试")
     if result is None:

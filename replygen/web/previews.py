@@ -101,9 +101,14 @@ class RenderPool:
             self._executor = None
 
     async def preview(self, key: str, path: Path, text: str) -> Rendered | None:
-        """The pages of `text`, or None when a newer preview of the same `key` came in while this one waited."""
+        """The pages of `text`, or None when a newer preview with the same `key` (one editor's previews of one
+        reply) came in while this one waited."""
         ticket = self._latest[key] = self._latest.get(key, 0) + 1
-        return await self._run(path, text, "png", lambda: self._latest.get(key) != ticket)
+        try:
+            return await self._run(path, text, "png", lambda: self._latest.get(key) != ticket)
+        finally:
+            if self._latest.get(key) == ticket:
+                del self._latest[key]
 
     async def render(self, path: Path, fmt: str) -> Rendered:
         result = await self._run(path, None, fmt, lambda: False)

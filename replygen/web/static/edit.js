@@ -5,6 +5,7 @@ const name = document.body.dataset.name;
 const url = (what) => `/api/${what}/` + name.split("/").map(encodeURIComponent).join("/");
 const $ = (id) => document.getElementById(id);
 const PREVIEW_PAUSE = 500;
+const EDITOR = Math.random().toString(36).slice(2);   // this page's previews supersede only each other
 
 let editor = null;
 let version = null;      // sha256 of the file as last loaded or saved: the base the server checks a save against
@@ -58,7 +59,7 @@ async function preview() {
   const head = $("preview-state");
   head.textContent = "正在生成预览…";
   head.className = "";
-  const { ok, answer } = await call(url("preview"), "POST", { text: editor.text() });
+  const { ok, answer } = await call(url("preview"), "POST", { text: editor.text(), editor: EDITOR });
   if (seq !== previewSeq || answer.superseded) return;   // a newer preview is on its way
   const pages = $("pages");
   if (!ok) {

@@ -36,7 +36,11 @@ function showProblems(problems) {
   list.replaceChildren(...problems.map((p) => {
     const li = document.createElement("li");
     li.textContent = (p.line ? `第 ${p.line} 行：` : "") + p.message;
-    if (p.line) li.addEventListener("click", () => editor.goto(p.line, p.column || 1));
+    if (p.line) {
+      li.tabIndex = 0;
+      li.addEventListener("click", () => editor.goto(p.line, p.column || 1));
+      li.addEventListener("keydown", (event) => event.key === "Enter" && editor.goto(p.line, p.column || 1));
+    }
     return li;
   }));
   list.hidden = problems.length === 0;

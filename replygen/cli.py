@@ -427,3 +427,49 @@ def review(sources: tuple[Path, ...], base: str, templates_dir: Path | None, rep
                f"未变 {counts['unchanged']} 份，失败 {counts['failed']} 份。")
     click.echo(f"报告：{index.resolve()}")
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.option("--issuer", default=None, help="发文机关档案（templates/issuers/ 中的文件名）；只有一个档案时可省略。")
+@click.option("--kind", type=click.Choice(["proposal", "suggestion", "co-handling"]), default="proposal",
+              show_default=True, help="种类：提案答复、建议答复、会办意见。")
+@click.option("-o", "--output", "target", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="新文件，如 content/2026/246.yaml（已存在时不覆盖）。")
+@_templates_option
+def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None) -> None:
+    """新建一份答复：按机关档案写出带注释的 YAML 草稿，【】中为待填写的内容。"""
+    from replygen.output import atomic_write
+    from replygen.skeleton import new_reply
+
+    templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
+    if not ok:
+        sys.exit(EXIT_INPUT)
+    if issuer is None:
+        known = templates.issuer_ids()
+        if len(known) != 1:
+            click.echo(f"错误：请用 --issuer 指定发文机关档案，可选：{'、'.join(known) or '（无）'}", err=True)
+            sys.exit(EXIT_INPUT)
+        issuer = known[0]
+    if target.exists():
+        click.echo(f"错误：{target} 已存在，不覆盖；请换一个文件名。", err=True)
+        sys.exit(EXIT_INPUT)
+    text, ok = _guard("新建答复", lambda: new_reply(templates, issuer, kind))
+    if not ok or text is None:
+        sys.exit(EXIT_INPUT)
+    atomic_write(target, text.encode("utf-8"))
+    click.echo(f"已新建：{target}（请把【】中的提示换成实际内容）")
+
+
+@main.command()
+@click.argument("content", type=click.Path(path_type=Path, exists=True, file_okay=False), default=Path("content"))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址；不是本机地址（127.0.0.1）时，访问须带启动时显示的令牌。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
+@_templates_option
+def serve(content: Path, host: str, port: int, templates_dir: Path | None) -> None:
+    """打开答复工作台：在浏览器中编辑答复、随输入查看排版后的页面、下载 DOCX 和 PDF。"""
+    from replygen.web.server import serve as run
+
+    _, ok = _guard("启动工作台", lambda: run(content, host, port, templates_dir, click.echo))
+    if not ok:
+        sys.exit(EXIT_INPUT)

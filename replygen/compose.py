@@ -102,10 +102,14 @@ class Templates:
             self._issuers[issuer_id] = load_issuer(self.root, issuer_id)
         return self._issuers[issuer_id]
 
+    def issuer_ids(self) -> list[str]:
+        """The issuer profiles in this folder, by id."""
+        return sorted(p.stem for p in (self.root / "issuers").glob("*.yaml"))
+
     def compose(self, loaded: LoadedReply) -> document.Document:
         reply = loaded.reply
         if not (self.root / "issuers" / f"{reply.issuer}.yaml").is_file():
-            known = "、".join(sorted(p.stem for p in (self.root / "issuers").glob("*.yaml"))) or "无"
+            known = "、".join(self.issuer_ids()) or "无"
             raise loaded.error(f"找不到发文机关档案“{reply.issuer}”（{self.root / 'issuers'} 中现有：{known}）", "issuer")
         issuer = self.issuer(reply.issuer)
         context = _context(loaded, issuer)

@@ -249,10 +249,11 @@ def numbering(reply: Content) -> Iterator[Hit]:
 
 
 _PLACEHOLDER = re.compile(rf"(?<![A-Za-z])(?:[Xx]{{3,}}|X{{2}}(?={_HAN})|xx(?={_HAN})|×{{2,}}|TODO|FIXME|TBD)(?![A-Za-z])"
-                          "|待补充|待填写|此处填写")
+                          "|待补充|待填写|此处填写"
+                          rf"|【[^】\n]*{_HAN}[^】\n]*】")  # the blanks of a `replygen new` draft: 【姓名】
 
 
-@rule("placeholder", "不应留下占位符（XXX、××、TODO）")
+@rule("placeholder", "不应留下占位符（XXX、××、TODO、新建草稿中【】里的提示）")
 def placeholder(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
         for m in _PLACEHOLDER.finditer(text):

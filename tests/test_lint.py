@@ -116,6 +116,16 @@ def test_placeholders(tmp_path: Path) -> None:
                                                            ("placeholder", 11, "留有占位符“TODO”")]
 
 
+def test_a_new_draft_keeps_its_blanks_flagged_until_filled(tmp_path: Path) -> None:
+    draft = tmp_path / "246.yaml"
+    assert replygen("new", "--issuer", "shsmj", "-o", str(draft)).returncode == 0
+    result = replygen("lint", str(draft))
+    assert result.returncode == 1
+    assert "留有占位符“【姓名】”〔placeholder〕" in result.stdout
+    bracketed_year = lint(tmp_path, "salutation: 朱瑞庭\nbody:\n  - 见沪市监提【2026】245号文。\n")
+    assert "placeholder" not in {rule for rule, _, _ in bracketed_year}  # the doc-number rule's business
+
+
 def test_member_contact_in_a_public_reply(tmp_path: Path) -> None:
     rest = ("salutation: 朱瑞庭\nbody:\n  - 朱瑞庭委员（电话13812345678，zhu@example.com）反映的问题已解决。\n"
             "contact:\n  - {name: 朱瑞庭, phone: 021-64220000}\n  - {name: 王晓明, phone: 021-64220001}\n")

@@ -122,15 +122,19 @@ def half_width_punctuation(reply: Content) -> Iterator[Hit]:
 
 
 _DOC_NUMBER = re.compile(r"([\[【(（〔［])\s*(\d{4})\s*([\]】)）〕］])\s*(第?)\s*(\d+)\s*号")
+_WELL_FORMED_NUMBER = re.compile(r"〔\d{4}〕[1-9]\d*号$")
 
 
 @rule("doc-number", "发文字号应写作 〔YYYY〕N号：六角括号，不加“第”，序号不编虚位")
 def document_number(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
-        for m in _DOC_NUMBER.finditer(text):
+        matches = list(_DOC_NUMBER.finditer(text))
+        for m in matches:
             right = f"〔{m[2]}〕{int(m[5])}号"
             if m[0] != right:
                 yield Hit(path, m.start(), m.end(), f"发文字号“{m[0]}”应写作“{right}”", right)
+        if path[-1] == "doc_number" and not matches and not _WELL_FORMED_NUMBER.search(text):
+            yield Hit(path, 0, len(text), f"发文字号“{text}”不完整，应以 〔年份〕序号号 结尾，如 〔2026〕245号")
 
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0}

@@ -74,6 +74,12 @@ def test_document_number_forms(tmp_path: Path) -> None:
                                            "发文字号“〔2024〕05号”应写作“〔2024〕5号”"]
 
 
+def test_a_document_number_that_is_not_one(tmp_path: Path) -> None:
+    head = HEAD.replace("doc_number: 245", "doc_number: 周交政发〔202527")
+    found = lint(tmp_path, "salutation: 朱瑞庭\nbody:\n  - 正文。\n", head=head)
+    assert found == [("doc-number", 4, "发文字号“周交政发〔202527”不完整，应以 〔年份〕序号号 结尾，如 〔2026〕245号")]
+
+
 def test_date_forms(tmp_path: Path) -> None:
     found = lint(tmp_path, "salutation: 朱瑞庭\nbody:\n  - 二〇二六年五月二十日、2026年05月08日和2026-5-20召开会议，2026年5月20日完成。\n")
     assert [m for _, _, m in found] == ["日期“二〇二六年五月二十日”应写作“2026年5月20日”",

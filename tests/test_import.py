@@ -73,6 +73,17 @@ def test_titles_and_dates_are_set_as_title_and_date(path: Path, templates: Templ
     assert dates == ([DATES[path.name]] if DATES[path.name] else [])
 
 
+def test_a_title_with_opening_words_is_still_the_title(templates: Templates) -> None:
+    """…提案办理情况的复函 shares 办理情况 with openings; a 文件 line above it is kept and named."""
+    path = FRESH_BY_NAME["county-title-with-banli.txt"]
+    imported, paragraphs = roundtrip(path, templates)
+    assert [text for role, text in paragraphs if role in ("title-first", "title")] == [
+        "某县住房和城乡建设局关于县政协十一届三次会议第36号提案办理情况的复函"]
+    assert [text for role, text in paragraphs if role == "salutation"] == ["陈俊等委员："]
+    assert [text for role, text in paragraphs if role == "date"] == ["二〇二四年六月十二日"]
+    assert [line for line, _ in imported.warnings] == [3]
+
+
 def test_seed_imports_with_the_structure_of_the_seed_yaml(templates: Templates) -> None:
     imported = import_reply(SEED_TEXT, templates)
     reply = load_reply(Path("x.yaml"), imported.yaml).reply

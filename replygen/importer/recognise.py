@@ -72,7 +72,7 @@ def recognise(source: Source, issuer: str) -> Draft:
         _salutation(draft, lines[sal])
         rest_start = sal + 1
     end = _end(draft, lines, rest_start)
-    if rest_start < end and opening_at is not None and P.OPENING.search(lines[rest_start].text):
+    if rest_start < end and opening_at is not None and _is_opening(lines[rest_start].text):
         _opening(draft, lines[rest_start])
         rest_start += 1
     else:
@@ -99,9 +99,14 @@ def recognise(source: Source, issuer: str) -> Draft:
 
 # ---------------------------------------------------------------------------------------------------- head
 
+def _is_opening(text: str) -> bool:
+    """An opening sentence; a title such as …提案办理情况的复函 shares its words but ends like a title."""
+    return bool(P.OPENING.search(text)) and not P.TITLE_END.search(text)
+
+
 def _salutation_index(lines: list[Line]) -> int | None:
     for i, line in enumerate(lines[:15]):
-        if P.OPENING.search(line.text) and not P.SALUTATION.match(line.text):
+        if _is_opening(line.text) and not P.SALUTATION.match(line.text):
             return None
         m = P.SALUTATION.match(line.text)
         if m and not P.HEAD_LABEL.match(line.text) and not P.TITLE_END.search(m["who"]):
@@ -110,7 +115,7 @@ def _salutation_index(lines: list[Line]) -> int | None:
 
 
 def _opening_index(lines: list[Line]) -> int | None:
-    return next((i for i, line in enumerate(lines[:15]) if P.OPENING.search(line.text)), None)
+    return next((i for i, line in enumerate(lines[:15]) if _is_opening(line.text)), None)
 
 
 def _head(draft: Draft, lines: list[Line]) -> None:

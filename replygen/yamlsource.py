@@ -6,6 +6,7 @@ Every mapping key and value keeps its line and column, so later stages can point
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,14 +63,35 @@ class YamlSource:
         return tuple(out)
 
 
-_PROBLEMS = {
-    "found character '\\t' that cannot start any token": "不能使用制表符（Tab），请用空格缩进",
-    "mapping values are not allowed here": "此处不能出现“: ”；如果文字中含有半角冒号加空格，请给整段文字加引号",
-    "found undefined alias": "不允许使用别名（*alias）",
-    "expected <block end>, but found '<block mapping start>'": "缩进不一致：同一层的键应左对齐",
-    "could not find expected ':'": "找不到“:”：每一项应写成“键: 值”，或文字跨行时请加引号或用“|”",
-    "found unexpected end of stream": "文件意外结束：可能有未闭合的引号或括号",
-}
+_PROBLEMS = [  # PyYAML's problem text (a regex from its start) → what to tell the clerk; {0}: the character met
+    (r"found (a tab character|character '\\t')", "不能使用制表符（Tab），请用空格缩进"),
+    (r"mapping values are not allowed here", "此处不能出现“: ”；如果文字中含有半角冒号加空格，请给整段文字加引号"),
+    (r"found undefined alias", "不允许使用别名（*alias）"),
+    (r"expected <block end>, but found '<block mapping start>'", "缩进不一致：同一层的键应左对齐"),
+    (r"expected <block end>, but found '-'", "缩进不一致：列表项“- ”应与同一列表的其他项左对齐"),
+    (r"expected <block end>, but found '<scalar>'", "此处多出了文字：引号结束后同一行不能再有内容（整段文字应放在一对引号之内），或缩进不一致"),
+    (r"expected <block end>", "缩进不一致：请检查本行与上一层的缩进"),
+    (r"did not find expected '-' indicator", "列表项应以“- ”开头，并与同一列表的其他项左对齐"),
+    (r"did not find expected key", "缩进不一致或缺少“键:”：请检查本行的缩进"),
+    (r"could not find expected ':'", "找不到“:”：每一项应写成“键: 值”，或文字跨行时请加引号或用“|”"),
+    (r"found unexpected end of stream", "文件意外结束：可能有未闭合的引号或括号"),
+    (r"expected ',' or '\]', but got '?([^']*)'?", "方括号列表 [ ] 中此处应为“,”或“]”，却是“{0}”：列表未闭合，或其中的文字含半角符号，需加引号"),
+    (r"expected ',' or '}', but got '?([^']*)'?", "花括号 {{ }} 中此处应为“,”或“}}”，却是“{0}”：花括号未闭合，或其中的文字含半角符号，需加引号"),
+    (r"expected a comment or a line break, but found '?([^']*)'?", "引号已结束，同一行后面还有“{0}”：整段文字应放在一对引号之内"),
+    (r"found unknown escape character '?([^']*)'?", "双引号中的“\\{0}”不是有效的转义：反斜杠请写成“\\\\”，或改用单引号"),
+    (r"found character '?([^']*)'? that cannot start any token", "“{0}”不能作为一段文字的开头：请给整段文字加引号"),
+    (r"expected alphabetic or numeric character, but found", "以“&”或“*”开头的文字要加引号（YAML 中它们表示锚点和别名）"),
+    (r"expected chomping or indentation indicators", "“|”或“>”之后应直接换行，文字从下一行开始"),
+    (r"expected the node content, but found '?([^']*)'?", "此处缺少内容，却遇到“{0}”"),
+    (r"but found another document", "一个文件只能写一份答复：文件中出现了第二个“---”"),
+    (r"expected '<document start>', but found", "一份答复之后还有多余的内容：请检查缩进，或删去多余的“...”/“---”"),
+    (r"found duplicate anchor", "不允许使用锚点（&anchor）"),
+]
+
+
+_TOKENS = {"<scalar>": "文字", "<block mapping start>": "新的键", "<block sequence start>": "列表",
+           "<block end>": "缩进的结束", "<stream end>": "文件结尾", "<document start>": "“---”",
+           "<flow mapping start>": "{", "<flow sequence start>": "["}
 
 
 def _problem_text(err: yaml.MarkedYAMLError) -> str:
@@ -77,9 +99,9 @@ def _problem_text(err: yaml.MarkedYAMLError) -> str:
     if problem.startswith("could not determine a constructor for the tag"):
         tag = problem.split("tag", 1)[1].strip(" '")
         return f"不接受 YAML 标签 {tag}：回复文件只能包含普通数据（文字、数字、日期、列表、映射）"
-    for english, chinese in _PROBLEMS.items():
-        if problem.startswith(english):
-            return chinese
+    for pattern, chinese in _PROBLEMS:
+        if m := re.match(pattern, problem):
+            return chinese.format(*(_TOKENS.get(token, token) for token in m.groups()))
     return f"YAML 语法错误：{problem}"
 
 

@@ -30,7 +30,7 @@ def _line_of(text: str, needle: str) -> int:
 
 CASES = {
     # name: (file content as bytes or text, expected fragments in the message, expected line or None)
-    "yaml syntax": (_edit("kind: proposal", "kind: [proposal"), ["YAML"], None),
+    "yaml syntax": (_edit("kind: proposal", "kind: [proposal"), ["方括号列表", "未闭合"], None),
     "tab indent": (_edit("salutation:\n  names", "salutation:\n\tnames"), ["制表符"], "\tnames"),
     "unknown key": (_edit("kind: proposal", "kind: proposal\ntittle: 标题"), ["未知字段“tittle”", "是不是“title”"],
                     "tittle:"),

@@ -290,18 +290,20 @@ def lint_file(path: Path, fix: bool = False) -> LintReport:
     report = LintReport(str(path))
     try:
         source = load_yaml(path)
-        raw = path.read_bytes()
     except ReplyError as err:
         report.errors = [str(p) for p in err.problems]
         return report
     if not isinstance(source.data, dict):
         report.errors = [f"{path}:1:1: 文件顶层应为映射（键: 值）"]
         return report
+    reply = Content(source.data)
+    hits = [(rule_id, hit) for rule_id, (_, fn) in RULES.items() for hit in fn(reply)]
+    if not hits:  # most files: no need to locate spans (a second YAML parse) or to fix anything
+        return report
+    raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     spans = _Spans(text)
-    reply = Content(source.data)
-    hits = [(rule_id, hit) for rule_id, (_, fn) in RULES.items() for hit in fn(reply)]
     located = []
     for rule_id, hit in hits:
         offsets = spans.offsets(hit.path, reply_value(reply.data, hit.path))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from replygen.compose import cn_number
 from replygen.importer import patterns as P
 from replygen.importer.read import Line, Source
 
@@ -90,7 +91,7 @@ def recognise(source: Source, issuer: str) -> Draft:
     draft.choices.append(Choice("结束语", closing[0].no if closing else 0, [{"closing": None}, {}]))
     if not body or not {"标题", "主送", "开头语", "日期"} & set(draft.found):
         raise NotAReply
-    draft.body = _body(draft, body)
+    draft.body = _segments(draft, body, 1)
     _kind(draft)
     if draft.category:  # the issuer profile prints the code by its own rule: kept only where it adds nothing
         draft.choices.append(Choice("答复类别", 0, [{"category": draft.category}, {}]))
@@ -346,20 +347,6 @@ def _cc(draft: Draft, line: Line, rest: str) -> None:
 
 # ---------------------------------------------------------------------------------------------------- body
 
-@dataclass
-class _Para:
-    line: Line
-
-    @property
-    def text(self) -> str:
-        return self.line.text
-
-
-def _body(draft: Draft, lines: list[Line]) -> list[Segment]:
-    paras = [_Para(line) for line in lines]
-    return _segments(draft, paras, 1)
-
-
 def _heading_depth(text: str) -> int | None:
     for depth, rx in P.HEADING_DEPTHS.items():
         if (m := rx.match(text)) and _is_heading_text(text[m.end():]):
@@ -371,7 +358,7 @@ def _is_heading_text(text: str) -> bool:
     return 0 < len(text) <= 40 and not any(c in text for c in "。；;！？!?")
 
 
-def _segments(draft: Draft, paras: list[_Para], depth: int) -> list[Segment]:
+def _segments(draft: Draft, paras: list[Line], depth: int) -> list[Segment]:
     out: list[Segment] = []
     i = 0
     while i < len(paras):
@@ -398,7 +385,7 @@ def _segments(draft: Draft, paras: list[_Para], depth: int) -> list[Segment]:
                 draft.note("逐条答复")
             elif p.text.startswith(("近年来", "下一步")):
                 draft.note("工作情况" if p.text.startswith("近年来") else "下一步工作")
-            out.append(Segment("段落", p.line.no, [[p.text]]))
+            out.append(Segment("段落", p.no, [[p.text]]))
         i += 1
     return out
 
@@ -409,7 +396,7 @@ def _is_intro(segment: Segment) -> bool:
             and (plain[0].startswith("下一步") or plain[0].endswith(("：", ":"))))
 
 
-def _section(draft: Draft, paras: list[_Para], depth: int) -> Segment:
+def _section(draft: Draft, paras: list[Line], depth: int) -> Segment:
     head = paras[0]
     m = P.HEADING_DEPTHS[depth].match(head.text)
     heading = head.text[m.end():].strip()  # type: ignore[union-attr]
@@ -422,10 +409,10 @@ def _section(draft: Draft, paras: list[_Para], depth: int) -> Segment:
         flat = [b for s in children for b in s.options[-1]]
         if flat != options[0][0]["section"]["body"]:
             options.append([{"section": {"heading": heading, "body": flat}}])
-    return Segment(f"{depth}级标题", head.line.no, [*options, plain])
+    return Segment(f"{depth}级标题", head.no, [*options, plain])
 
 
-def _tier_run(paras: list[_Para], i: int) -> tuple[str, int] | None:
+def _tier_run(paras: list[Line], i: int) -> tuple[str, int] | None:
     for style, rx in P.TIER_STYLES.items():
         j, n = i, 1
         while j < len(paras) and (m := rx.match(paras[j].text)) and P.numbering_value(m["n"]) == n \
@@ -436,7 +423,7 @@ def _tier_run(paras: list[_Para], i: int) -> tuple[str, int] | None:
     return None
 
 
-def _next_steps(draft: Draft, intro: Segment | None, paras: list[_Para], style: str) -> Segment:
+def _next_steps(draft: Draft, intro: Segment | None, paras: list[Line], style: str) -> Segment:
     rx = P.TIER_STYLES[style]
     rich, bare = [], []
     for p in paras:
@@ -461,7 +448,7 @@ def _next_steps(draft: Draft, intro: Segment | None, paras: list[_Para], style: 
     options = [[{"next_steps": {**head, "numbering": style, "tiers": rich}}]]
     if bare != rich:
         options.append([{"next_steps": {**head, "numbering": style, "tiers": bare}}])
-    return Segment(element, (intro.line if intro else paras[0].line.no), [*options, plain])
+    return Segment(element, (intro.line if intro else paras[0].no), [*options, plain])
 
 
 def _lead(text: str) -> tuple[str, str]:
@@ -479,7 +466,7 @@ def _split_items(text: str) -> tuple[str, list[Any]] | None:
     """intro and run-in items 一是…二是…, when the paragraph has at least 一是 and 二是 in order."""
     cuts, n, pos = [], 1, 0
     while True:
-        word = _cn(n) + "是"
+        word = cn_number(n) + "是"
         k = text.find(word, pos)
         while k > 0 and text[k - 1] not in P.ITEM_BOUNDARY:
             k = text.find(word, k + 1)
@@ -492,19 +479,13 @@ def _split_items(text: str) -> tuple[str, list[Any]] | None:
     intro = text[: cuts[0]]
     items = []
     for a, b, number in zip(cuts, [*cuts[1:], len(text)], range(1, len(cuts) + 1), strict=True):
-        body = text[a + len(_cn(number)) + 1: b]
+        body = text[a + len(cn_number(number)) + 1: b]
         lead, after = _lead(body)
         items.append({"lead": lead, "text": after} if after and len(lead) <= 30 else body)
     return intro, items
 
 
-def _cn(n: int) -> str:
-    from replygen.compose import cn_number
-
-    return cn_number(n)
-
-
-def _achievements(draft: Draft, p: _Para, split: tuple[str, list[Any]]) -> Segment:
+def _achievements(draft: Draft, p: Line, split: tuple[str, list[Any]]) -> Segment:
     intro, items = split
     element = "下一步工作" if p.text.startswith("下一步") else "工作情况（一是/二是）"
     draft.note(element)
@@ -513,7 +494,7 @@ def _achievements(draft: Draft, p: _Para, split: tuple[str, list[Any]]) -> Segme
     options = [[{"achievements": block}]]
     if plain_items != items:
         options.append([{"achievements": {**block, "items": plain_items}}])
-    return Segment(element, p.line.no, [*options, [p.text]])
+    return Segment(element, p.no, [*options, [p.text]])
 
 
 def _kind(draft: Draft) -> None:

@@ -37,10 +37,6 @@ class PageDiff:
     def changed(self) -> bool:
         return self.changed_pixels > 0
 
-    @property
-    def share(self) -> float:
-        return self.changed_pixels / self.total_pixels if self.total_pixels else 0.0
-
 
 def compare_pages(before_pdf: bytes, after_pdf: bytes, folder: Path) -> list[PageDiff]:
     """Rasterise both PDFs, write before/after/difference PNGs of each page into `folder`."""

@@ -177,7 +177,6 @@ def _title_at(lines: list[Line], i: int) -> list[str] | None:
 def _title_facts(fields: Patch, title: str) -> None:
     if m := P.SESSION_NUMBER.search(title):
         fields["session"], fields["number"] = m["session"].strip(), m["number"]
-    fields["_kind_hint"] = title
 
 
 # ---------------------------------------------------------------------------------------------- salutation
@@ -200,7 +199,6 @@ def _salutation(draft: Draft, line: Line) -> None:
     colon_field = {} if colon == "：" else {"colon": colon}
     draft.fields["salutation"] = {**(structured or exact), **colon_field}
     draft.fields["as_printed.salutation"] = line.text
-    draft.fields["_kind_hint_salutation"] = who
     options: list[Patch] = [{"as_printed.salutation": None}]
     if structured:
         options.append({"as_printed.salutation": None, "salutation": {**exact, **colon_field}})
@@ -499,8 +497,8 @@ def _achievements(draft: Draft, p: Line, split: tuple[str, list[Any]]) -> Segmen
 
 def _kind(draft: Draft) -> None:
     fields = draft.fields
-    hint = fields.pop("_kind_hint", "") + (fields.get("opening") or "")
-    who = fields.pop("_kind_hint_salutation", "")
+    hint = "".join(fields["title"]) + (fields.get("opening") or "")
+    who = fields.get("as_printed.salutation", "")[:-1]  # the salutation line without its colon
     if "会办" in hint or "协办" in hint:
         kind = "co-handling"
     elif "提案" in hint or who.endswith("委员"):

@@ -62,13 +62,11 @@ def write_report(review: Review, staging: Path, report: Path) -> Path:
     an earlier report is replaced whole, never mixed with the new one. Returns index.html."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "report"), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    changed = review.with_status(CHANGED)
-    counts = {"total": len(review.comparisons), CHANGED: len(changed),
-              UNCHANGED: len(review.with_status(UNCHANGED)), FAILED: len(review.with_status(FAILED))}
+    changed, unchanged, failed = (review.with_status(status) for status in (CHANGED, UNCHANGED, FAILED))
+    counts = {"total": len(review.comparisons), CHANGED: len(changed), UNCHANGED: len(unchanged), FAILED: len(failed)}
     common = {"review": review, "counts": counts, "generator": GENERATOR, "page_path": page_path}
     atomic_write(staging / "index.html", env.get_template("index.html.j2").render(
-        root="", changed=changed, unchanged=review.with_status(UNCHANGED), failed=review.with_status(FAILED),
-        **common).encode())
+        root="", changed=changed, unchanged=unchanged, failed=failed, **common).encode())
     detail = env.get_template("reply.html.j2")
     for i, item in enumerate(changed):
         stem = PurePosixPath(item.stem)

@@ -9,7 +9,9 @@ from typing import BinaryIO
 
 import pdfplumber
 
-MM = 25.4 / 72  # mm per point
+from replygen.style import PT_PER_MM
+
+MM = 1 / PT_PER_MM  # mm per point
 
 
 @dataclass

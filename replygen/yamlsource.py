@@ -82,6 +82,7 @@ _PROBLEMS = [  # PyYAML's problem text (a regex from its start) → what to tell
     (r"found character '?([^']*)'? that cannot start any token", "“{0}”不能作为一段文字的开头：请给整段文字加引号"),
     (r"expected alphabetic or numeric character, but found", "以“&”或“*”开头的文字要加引号（YAML 中它们表示锚点和别名）"),
     (r"expected chomping or indentation indicators", "“|”或“>”之后应直接换行，文字从下一行开始"),
+    (r"expected the node content, but found '<stream end>'", "文件意外结束：可能有未闭合的引号或括号"),
     (r"expected the node content, but found '?([^']*)'?", "此处缺少内容，却遇到“{0}”"),
     (r"but found another document", "一个文件只能写一份答复：文件中出现了第二个“---”"),
     (r"expected '<document start>', but found", "一份答复之后还有多余的内容：请检查缩进，或删去多余的“...”/“---”"),

@@ -54,7 +54,7 @@ def test_list_shows_number_title_addressee_date_and_state(client: TestClient, co
         "沪市监提〔2026〕245号", "对市政协十四届四次会议第0688号提案的答复", "朱瑞庭委员", "2026-06-18", True)
     broken = entries["drafts/broken.yaml"]
     assert not broken["valid"] and "broken.yaml:3" in broken["problems"][0]
-    assert "YAML" in broken["problems"][0]
+    assert "未闭合" in broken["problems"][0]
 
 
 def test_check_reports_each_problem_at_its_line(client: TestClient) -> None:

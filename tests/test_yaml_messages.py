@@ -26,6 +26,7 @@ CASES = {
     "tab": ("a: 1\n\tb: 2\n", "制表符", 2),
     "colon": ("a: b: c\n", "半角冒号", 1),
     "unclosed quote": ('a: "abc\n', "文件意外结束", 2),
+    "unclosed list at the end": ("a: [\n", "未闭合", 2),
     "missing content": ("a: [, b]\n", "缺少内容", 1),
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from replygen.importer import Imported
+from replygen.style import text_width
 
 
 def summary_table(results: list[tuple[str, Imported | None]]) -> str:
@@ -18,7 +19,8 @@ def summary_table(results: list[tuple[str, Imported | None]]) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+    """Terminal columns: two for a full-width character."""
+    return round(2 * text_width(text))
 
 
 def _pad(text: str, width: int) -> str:

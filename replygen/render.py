@@ -9,6 +9,7 @@ from replygen.compose import Templates
 from replygen.document import Document
 from replygen.load import load_reply
 from replygen.output import write_outputs
+from replygen.paths import files_below
 
 FORMATS = ("docx", "pdf")
 
@@ -41,13 +42,5 @@ def render_all(doc: Document, templates: Templates, target_stem: Path, formats: 
 
 def reply_files(args: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     """(file, its path relative to the output folder without suffix) for each argument: a file stands for
-    itself (out/<stem>); a folder for every *.yaml below it, mirrored (out/<sub/dirs>/<stem>), except in hidden
-    folders (.history/ holds earlier versions, not replies)."""
-    for arg in args:
-        if arg.is_dir():
-            for path in sorted(arg.rglob("*.yaml")):
-                rel = path.relative_to(arg)
-                if not any(part.startswith(".") for part in rel.parts):
-                    yield path, rel.with_suffix("")
-        else:
-            yield arg, Path(arg.stem)
+    itself (out/<stem>); a folder for every *.yaml below it, mirrored (out/<sub/dirs>/<stem>)."""
+    return ((path, rel.with_suffix("")) for path, rel in files_below(args, [".yaml"]))

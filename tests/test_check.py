@@ -273,3 +273,12 @@ def test_render_and_batch_check_what_they_write(tmp_path: Path) -> None:
     batch = replygen("batch", "--check", "--format", "docx", str(SEED_YAML.parent), "-o", str(tmp_path / "archive"))
     assert batch.returncode == 0, batch.stdout + batch.stderr
     assert "汇总：检查 3 个文件，不符合 0 个" in batch.stdout
+
+
+def test_a_folder_means_its_documents_not_lock_files_or_history(tmp_path: Path) -> None:
+    from replygen.check import document_files
+
+    for name in ("a.pdf", "sub/b.DOCX", "~$b.docx", ".history/245/old.pdf", "notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    assert document_files([tmp_path]) == [tmp_path / "a.pdf", tmp_path / "sub" / "b.DOCX"]

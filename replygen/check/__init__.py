@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from replygen.check.report import Finding, Report
+from replygen.paths import files_below
 from replygen.style import Style
 
 __all__ = ["Finding", "Report", "check_file"]
@@ -41,10 +42,4 @@ def check_file(path: Path, style: Style) -> Report:
 
 def document_files(args: list[Path]) -> list[Path]:
     """Each file argument, and every PDF and DOCX below each folder argument."""
-    out: list[Path] = []
-    for arg in args:
-        if arg.is_dir():
-            out += sorted(p for p in arg.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-        else:
-            out.append(arg)
-    return out
+    return [path for path, _ in files_below(args, SUFFIXES)]

@@ -16,6 +16,7 @@ from replygen.importer.emit import to_yaml
 from replygen.importer.read import read_source, squeeze
 from replygen.importer.recognise import NotAReply, recognise
 from replygen.load import load_reply
+from replygen.paths import files_below
 
 SUFFIXES = (".txt", ".docx")
 DEFAULT_ISSUER = "imported"
@@ -56,11 +57,4 @@ def _check(path: Path, text: str, target: str, templates: Templates) -> None:
 
 def sources(args: list[Path]) -> list[Path]:
     """Each file argument, and the .txt/.docx files below each folder argument, sorted."""
-    out: list[Path] = []
-    for arg in args:
-        if arg.is_dir():
-            out += sorted(p for p in arg.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
-                          and not p.name.startswith((".", "~$")))
-        else:
-            out.append(arg)
-    return out
+    return [path for path, _ in files_below(args, SUFFIXES)]

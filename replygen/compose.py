@@ -39,6 +39,26 @@ def cn_number(n: int) -> str:
     return head + (_DIGITS[ones] if ones else "")
 
 
+_CN_VALUES = {cn_number(n): n for n in range(1, 100)}
+_YEAR_DIGITS = {c: i for i, c in enumerate(_DIGITS)} | {"〇": 0, "○": 0, "O": 0}
+
+
+def cn_value(text: str) -> int | None:
+    """The inverse of cn_number: 一 → 1, 二十三 → 23; None for anything that is not such a word."""
+    return _CN_VALUES.get(text)
+
+
+def numbering_value(text: str) -> int | None:
+    """A numbering word's value, in Arabic (3) or Chinese (三) numerals."""
+    return int(text) if text.isdigit() else cn_value(text)
+
+
+def cn_year(text: str) -> int | None:
+    """二○一一 → 2011: a year written digit by digit in Chinese numerals."""
+    digits = [_YEAR_DIGITS.get(c) for c in text]
+    return None if None in digits else int("".join(map(str, digits)))
+
+
 def cn_date(d) -> str:
     """GB/T 9704 date: Arabic numerals, full year, no padding: 2026年5月20日."""
     return f"{d.year}年{d.month}月{d.day}日"

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from replygen.compose import pronoun_for
+from replygen.compose import cn_value, cn_year, numbering_value, pronoun_for
 from replygen.errors import Location, ReplyError
 from replygen.load import field_name
 from replygen.model import Salutation
@@ -137,19 +137,9 @@ def document_number(reply: Content) -> Iterator[Hit]:
             yield Hit(path, 0, len(text), f"发文字号“{text}”不完整，应以 〔年份〕序号号 结尾，如 〔2026〕245号")
 
 
-_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0}
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
 _PADDED_DATE = re.compile(r"(?<!\d)(\d{4})年(0?\d{1,2})月(?:(0?\d{1,2})日)?")
 _NUMERIC_DATE = re.compile(r"(?<![\d.])(\d{4})([-./])(\d{1,2})\2(\d{1,2})(?![\d.])")
-
-
-def cn_number(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十三 → 23 (up to 99)."""
-    tens, _, units = text.rpartition("十")
-    if "十" not in text:
-        return _CN_DIGITS.get(text) if len(text) == 1 else None
-    value = (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
-    return value if all(c in _CN_DIGITS or c == "十" for c in text) else None
 
 
 def _date(year: int, month: int, day: int | None) -> str | None:
@@ -162,9 +152,8 @@ def _date(year: int, month: int, day: int | None) -> str | None:
 def date_form(reply: Content) -> Iterator[Hit]:
     for path, text in reply.wording():
         for m in _CN_DATE.finditer(text):
-            year = int("".join(str(_CN_DIGITS[c]) for c in m[1]))
-            month, day = cn_number(m[2]), cn_number(m[3]) if m[3] else None
-            right = _date(year, month, day) if month else None
+            year, month, day = cn_year(m[1]), cn_value(m[2]), cn_value(m[3]) if m[3] else None
+            right = _date(year, month, day) if year and month and (day or not m[3]) else None
             if right:
                 yield Hit(path, m.start(), m.end(), f"日期“{m[0]}”应写作“{right}”", right)
         for m in _PADDED_DATE.finditer(text):
@@ -217,15 +206,11 @@ _AUTO_NUMBERED = {"heading", "lead"}
 """Fields the templates number themselves (一、 for a heading, 一是/第一、 for a lead)."""
 
 
-def _ordinal(text: str) -> int | None:
-    return int(text) if text.isdigit() else cn_number(text)
-
-
 def _sequence(hits: list[tuple[DataPath, re.Match]], restart: bool) -> Iterator[Hit]:
     """Numbers must count up by one; run-in items (一是…) may start again at one in the same paragraph."""
     previous = 0
     for path, m in hits:
-        n = _ordinal(m[1])
+        n = numbering_value(m[1])
         if n is None:
             continue
         if n != previous + 1 and not (restart and n == 1):

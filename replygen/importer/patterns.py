@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from replygen.compose import cn_value, cn_year
+
 CN_DIGITS = "〇○零一二三四五六七八九"
 CN = "一二三四五六七八九十"
 COLON = "[:：]"
@@ -63,31 +65,10 @@ SENTENCE_END = "。！？；!?;"
 ITEM_BOUNDARY = "。；;，,：:！？!?"
 
 
-def cn_value(text: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20; None for what is not a numbering word up to 99."""
-    if not text or any(c not in CN for c in text):
-        return None
-    if "十" not in text:
-        return CN.index(text) + 1 if len(text) == 1 else None
-    tens, _, ones = text.partition("十")
-    t = 1 if not tens else (CN.index(tens) + 1 if len(tens) == 1 else 0)
-    o = 0 if not ones else (CN.index(ones) + 1 if len(ones) == 1 and ones != "十" else -100)
-    value = t * 10 + o
-    return value if 0 < value < 100 else None
-
-
-def numbering_value(text: str) -> int | None:
-    return int(text) if text.isdigit() else cn_value(text)
-
-
-_YEAR_DIGITS = {**dict.fromkeys("〇○零", 0), **{c: i for i, c in enumerate("一二三四五六七八九", 1)}}
-
-
 def parse_date(text: str) -> dt.date | None:
     """2024年6月26日, 二○一一年五月十日, or a date whose 年月日 a web page lost (2025 915), when unambiguous."""
     if m := DATE_CN.match(text):
-        year = int("".join(str(_YEAR_DIGITS[c]) for c in m["y"]))
-        return _date(year, cn_value(m["m"]), cn_value(m["d"]))
+        return _date(cn_year(m["y"]), cn_value(m["m"]), cn_value(m["d"]))
     if m := DATE_AR.match(text):
         parts = [p for p in re.split(r"[\s月日]+", m["rest"]) if p]
         if len(parts) == 2:
@@ -99,9 +80,9 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
-def _date(year: int, month: int | None, day: int | None) -> dt.date | None:
+def _date(year: int | None, month: int | None, day: int | None) -> dt.date | None:
     try:
-        return dt.date(year, month or 0, day or 0) if 1900 < year < 2200 else None
+        return dt.date(year, month or 0, day or 0) if year and 1900 < year < 2200 else None
     except ValueError:
         return None
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from replygen.compose import cn_number
+from replygen.compose import cn_number, numbering_value
 from replygen.importer import patterns as P
 from replygen.importer.read import Line, Source
 
@@ -413,7 +413,7 @@ def _section(draft: Draft, paras: list[Line], depth: int) -> Segment:
 def _tier_run(paras: list[Line], i: int) -> tuple[str, int] | None:
     for style, rx in P.TIER_STYLES.items():
         j, n = i, 1
-        while j < len(paras) and (m := rx.match(paras[j].text)) and P.numbering_value(m["n"]) == n \
+        while j < len(paras) and (m := rx.match(paras[j].text)) and numbering_value(m["n"]) == n \
                 and _heading_depth(paras[j].text) is None and len(paras[j].text) > m.end():
             j, n = j + 1, n + 1
         if j > i:

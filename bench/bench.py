@@ -33,11 +33,11 @@ print(json.dumps({"wall": wall, "rss_mb": rss, "code": p.returncode, "err": p.st
 """
 
 
-def measured(*cmd: str) -> dict:
+def measured(*cmd: str, ok: tuple[int, ...] = (0,)) -> dict:
     """Run a command in a fresh process; its wall time and the peak RSS of its largest descendant."""
     out = subprocess.run([PY, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True).stdout
     result = json.loads(out)
-    if result["code"] not in (0,):
+    if result["code"] not in ok:
         raise SystemExit(f"command failed ({result['code']}): {' '.join(cmd)}\n{result['err']}")
     return result
 

@@ -31,7 +31,7 @@ def main() -> None:
         for i in range(args.n):
             shutil.copy(SAMPLES[i % len(SAMPLES)], texts / f"{i:04d}.txt")
         wall = measured(PY, "-m", "replygen", "import", str(texts), "-o", str(Path(tmp) / "imported"))["wall"]
-        rows.append(f"| import | {args.n} texts | 1 | {wall:.1f} s | {wall / args.n * 1000:.0f} ms |")
+        rows.append(f"| import | {args.n} texts | 1 | {wall:.1f} s | {wall / args.n * 1000:.0f} ms | |")
 
         src = Path(tmp) / "src"
         build(src, args.n)
@@ -43,9 +43,10 @@ def main() -> None:
         for what, base in (("review, none changed", same), ("review, all changed", changed)):
             result = measured(PY, "-m", "replygen", "review", str(src), "--base", str(base), "-o",
                               str(Path(tmp) / what), "-j", str(args.jobs), ok=(0, 1))
+            size = sum(f.stat().st_size for f in (Path(tmp) / what).rglob("*") if f.is_file()) / 1e6
             rows.append(f"| {what} | {args.n} replies | {args.jobs} | {result['wall']:.1f} s | "
-                        f"{result['wall'] / args.n * 1000:.0f} ms |")
-    print("| command | input | processes | wall | per item |\n|---|---|---|---|---|")
+                        f"{result['wall'] / args.n * 1000:.0f} ms | {size:.0f} MB |")
+    print("| command | input | processes | wall | per item | report |\n|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

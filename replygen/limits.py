@@ -97,7 +97,7 @@ def limit_process_memory(limits: Limits) -> None:
     beyond it raises MemoryError in Python, which render_limits() reports. Call it only in a process that exists
     to render (a worker, or a one-shot CLI command), never in a long-lived server."""
     cap = limits.render_memory_mb * 1024 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from replygen.check import Finding, check_file
 from replygen.compose import Templates
@@ -238,6 +239,38 @@ def test_docx_odd_footer_without_page_field(seed_docx: Path, style: Style, tmp_p
                    lambda xml: re.sub(r"<w:instrText[^>]*> PAGE </w:instrText>", "", xml))
     (footer,) = findings(path, style, "docx-footer")
     assert footer.element == "单页页码" and footer.measured == "页脚中没有 PAGE 域"
+
+
+def test_docx_closing_and_imprint_are_checked(seed_docx: Path, style: Style, tmp_path: Path) -> None:
+    """The signature, the date and the 版记 are measured too, not only the title, headings and body."""
+    moved = _edited(seed_docx, tmp_path / "date.docx", "word/document.xml",
+                    lambda xml: xml.replace('w:left="5685"', 'w:left="3160"'))
+    (place,) = findings(moved, style, "docx-signature")
+    assert (place.element, place.measured, place.expected) == (
+        "成文日期位置", "左起 10.0 字（右空 11.5 字）", "左起 18.0 字（右空 3.5 字）")
+    restyled = _edited(seed_docx, tmp_path / "imprint.docx", "word/styles.xml", lambda xml: re.sub(
+        r'(w:styleId="rg-cc".*?)<w:sz w:val="28"/>', r'\1<w:sz w:val="32"/>', xml, count=1, flags=re.S)
+        .replace('w:styleId="rg-date"', 'w:styleId="rg-date-x"'))
+    found = {(f.element, f.measured) for f in findings(restyled, style, "docx-fonts")}
+    assert ("抄送字号", "16 pt") in found
+
+
+def test_docx_closing_of_a_foreign_document(style: Style, tmp_path: Path) -> None:
+    """A reply typed in Word: the organ name and date right-aligned against the margin, 宋体 throughout."""
+    document = docx.Document()
+    document.add_paragraph("张三委员：")
+    document.add_paragraph(CJK_PARAGRAPH)
+    for text in ("上海市市场监督管理局", "2026年6月18日"):
+        document.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph("抄送：市政协提案委员会。")
+    path = tmp_path / "typed.docx"
+    document.save(path)
+    places = by_element(findings(path, style, "docx-signature"))
+    assert places["发文机关署名位置"].measured.endswith("（右空 0.0 字）")
+    assert places["发文机关署名位置"].expected == "左起 16.0 字（右空 2.0 字）"
+    assert places["成文日期位置"].expected.endswith("（右空 3.5 字）")
+    elements = {f.element for f in findings(path, style, "docx-fonts")}
+    assert {"发文机关署名中文字体", "成文日期中文字体", "抄送中文字体", "抄送字号"} <= elements
 
 
 # --- the command line --------------------------------------------------------------------------------------

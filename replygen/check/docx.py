@@ -1,8 +1,9 @@
 """A DOCX read from its XML against the house style: page, margins, grid, fonts, theme fonts, indents, footers.
 
 Paragraphs are judged by what they are, whoever wrote the file: the title (a Title style, or the centred lines
-before the salutation), headings (a Heading style, or a line that opens with 一、（一）1.（1）) and body text
-(paragraphs longer than one line). Run properties are resolved as Word does: document defaults, the paragraph
+before the salutation), headings (a Heading style, or a line that opens with 一、（一）1.（1）), body text
+(paragraphs longer than one line), the closing (成文日期: a line that is a date alone; 发文机关署名: the short line
+just above it) and the 版记 (抄送 and 印发 lines). Run properties are resolved as Word does: document defaults, the paragraph
 style and the styles it is based on, then the run's own.
 """
 
@@ -17,12 +18,17 @@ from typing import BinaryIO
 from lxml import etree
 
 from replygen.check.report import GRID_CHARS, MARGIN_MM, PAPER_MM, SIZE_PT, Finding
-from replygen.style import PT_PER_MM, Style
+from replygen.style import PT_PER_MM, Style, signature_indents, text_width
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _THEME_ATTRS = ("asciiTheme", "eastAsiaTheme", "hAnsiTheme", "cstheme")
 _HEADING = [re.compile(p) for p in (r"^[一二三四五六七八九十]+、", r"^（[一二三四五六七八九十]+）", r"^\d+[.．]", r"^（\d+）")]
 _TWIPS_PER_MM = 20 * PT_PER_MM
+_DATE = re.compile(r"(?:\d{4}|[〇○零O0一二三四五六七八九]{4})年[\d一二三四五六七八九十]{1,3}月[\d一二三四五六七八九十]{1,3}日")
+_CLOSING_STYLES = {"rg-signature": "signature", "rg-date": "date", "rg-cc": "cc", "rg-printed": "printed"}
+_ELEMENTS = {"title": "标题", "body": "正文", "signature": "发文机关署名", "date": "成文日期", "cc": "抄送",
+             "printed": "印发机关和印发日期"}
+POSITION_CHARS = 0.5  # the closing's placement, in grid characters
 
 
 def _w(name: str) -> str:
@@ -87,7 +93,7 @@ def check_docx(source: Path | BinaryIO, style: Style) -> list[Finding]:
     settings = etree.fromstring(parts["word/settings.xml"]) if "word/settings.xml" in parts else None
     sect = _find(document, "w:body/w:sectPr")
     return [*_page(sect, style), *_grid(sect, styles, style), *_theme_fonts(parts),
-            *_paragraphs(document, styles, style), *_footers(sect, settings, parts, style)]
+            *_paragraphs(document, sect, styles, style), *_footers(sect, settings, parts, style)]
 
 
 def _twips_mm(value: str | None) -> float | None:
@@ -178,24 +184,111 @@ def _theme_fonts(parts: dict[str, bytes]) -> list[Finding]:
     return out
 
 
-def _paragraphs(document, styles: _Styles, style: Style) -> list[Finding]:
+@dataclass(frozen=True)
+class _Para:
+    index: int  # 1-based, among the body's paragraphs
+    text: str
+    el: object
+    ppr: object
+    style_id: str | None
+
+    @property
+    def where(self) -> str:
+        return f"第{self.index}段“{self.text[:10]}”"
+
+
+def _paragraphs(document, sect, styles: _Styles, style: Style) -> list[Finding]:
     out: list[Finding] = []
     body_seen = False
+    closing: dict[str, _Para] = {}
+    previous: _Para | None = None
     for i, p in enumerate(document.iterfind(".//w:body/w:p", {"w": W}), 1):
         text = "".join(t.text or "" for t in p.iterfind(".//w:t", {"w": W})).strip()
         if not text:
             continue
         ppr = _find(p, "w:pPr")
         style_id = _val(_find(ppr, "w:pStyle")) or styles.default_para
-        role = _role(text, styles.name(style_id), _align(ppr, styles.chain(style_id)), body_seen, style)
+        name = styles.name(style_id)
+        role = _CLOSING_STYLES.get(name) or _closing_role(text, body_seen, closing)
+        if role == "date" and "signature" not in closing and previous and _could_sign(previous.text, style):
+            closing["signature"] = previous  # a foreign document: the short line above the date signs it
+        role = role or _role(text, name, _align(ppr, styles.chain(style_id)), body_seen, style)
+        current = previous = _Para(i, text, p, ppr, style_id)
         if role is None:
             continue
+        if role in ("signature", "date"):
+            closing.setdefault(role, current)
         body_seen = body_seen or role == "body" or text.endswith("：")
-        where = f"第{i}段“{text[:10]}”"
-        out += _fonts(p, styles, style_id, role, style, where)
+        if role != "signature":  # known only once the date is found: checked below
+            out += _fonts(p, styles, style_id, role, style, current.where)
         if role == "body":
-            out += _indent(ppr, styles.chain(style_id), style, where)
+            out += _indent(ppr, styles.chain(style_id), style, current.where)
+    if (name := closing.get("signature")) is not None:
+        out += _fonts(name.el, styles, name.style_id, "signature", style, name.where)
+    return out + _closing_place(closing, sect, styles, style)
+
+
+def _closing_role(text: str, body_seen: bool, closing: dict[str, _Para]) -> str | None:
+    """A foreign document's closing and 版记, told by their text: the first line after the body that is a date
+    alone, a line that opens with 抄送, a line that ends with 印发."""
+    if text.startswith("抄送"):
+        return "cc"
+    if text.endswith("印发") and _DATE.search(text):
+        return "printed"
+    if body_seen and "date" not in closing and _DATE.fullmatch(text):
+        return "date"
+    return None
+
+
+def _could_sign(text: str, style: Style) -> bool:
+    return len(text) <= style.grid.chars - style.signature.right and not re.search(r"[。；，：:]", text)
+
+
+def _closing_place(closing: dict[str, _Para], sect, styles: _Styles, style: Style) -> list[Finding]:
+    """发文机关署名 and 成文日期 placed as GB/T 9704 7.3.5.2 wants (the house style's signature rule)."""
+    area = _text_area(sect)
+    if "date" not in closing or area is None:
+        return []
+    name = closing.get("signature")
+    want_name, want_date = signature_indents(style, name.text if name else None, closing["date"].text)
+    out = []
+    for role, want in (("signature", want_name), ("date", want_date)):
+        para = closing.get(role)
+        if para is None or want is None:
+            continue
+        got = _left_chars(para.ppr, styles.chain(para.style_id), para.text, area[0], style)
+        if abs(got - want) > POSITION_CHARS:
+            got_right = area[0] / style.char_pitch - text_width(para.text) - got
+            want_right = style.grid.chars - text_width(para.text) - want
+            out.append(Finding("docx-signature", f"{_ELEMENTS[role]}位置", f"左起 {got:.1f} 字（右空 {got_right:.1f} 字）",
+                               f"左起 {want:.1f} 字（右空 {want_right:.1f} 字）", where=para.where))
     return out
+
+
+def _left_chars(ppr, chain: list, text: str, width: float, style: Style) -> float:
+    """Where a one-line paragraph's text starts, in grid characters from the text area's left edge."""
+    left = right = first = 0.0
+    for pp in [*(_find(s, "w:pPr") for s in chain), ppr]:
+        ind = _find(pp, "w:ind")
+        if ind is None:
+            continue
+        left = _twips_pt(_val(ind, "left") or _val(ind, "start"), left)
+        right = _twips_pt(_val(ind, "right") or _val(ind, "end"), right)
+        first = _twips_pt(_val(ind, "firstLine"), first)
+        if _val(ind, "hanging") is not None:
+            first = -int(_val(ind, "hanging")) / 20
+    pitch = style.char_pitch
+    span = text_width(text) * pitch
+    align = _align(ppr, chain)
+    if align in ("right", "end"):
+        return (width - right - span) / pitch
+    if align == "center":
+        return (left + (width - left - right - span) / 2) / pitch
+    return (left + first) / pitch
+
+
+def _twips_pt(value: str | None, default: float) -> float:
+    return int(value) / 20 if value is not None else default
 
 
 def _align(ppr, chain: list) -> str | None:
@@ -213,7 +306,7 @@ def _role(text: str, style_name: str, align: str | None, body_seen: bool, style:
     if heading:
         return f"heading-{min(int(heading[1]), 4)}"
     if style_name.startswith("rg-") and style_name != "rg-body":
-        return None  # replygen's other roles (signature, 版记…) have their own rules
+        return None  # replygen's other roles (salutation, notes…) are set as the body is, or by the rules above
     if not body_seen and align == "center" and "〔" not in text:
         return "title"
     if len(text) <= style.grid.chars:
@@ -239,7 +332,7 @@ def _fonts(p, styles: _Styles, style_id: str | None, role: str, style: Style, wh
     want_role = style.role(role)
     font = style.fonts[want_role.font]
     names = {font.docx, *(c.split(":")[0] for c in font.pdf)}
-    element = {"title": "标题", "body": "正文"}.get(role, f"{role[-1]}级标题")
+    element = _ELEMENTS.get(role, f"{role[-1]}级标题")
     out = []
     if got.east_asia not in names:
         measured = f"主题字体 {got.theme}" if got.theme else (got.east_asia or "未写明中文字体（eastAsia）")

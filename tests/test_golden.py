@@ -1,6 +1,9 @@
 """Golden files: the composed text of every reply in content/, one line per paragraph with its role.
 
-A change in wording or structure shows up as a diff of tests/golden/; accept it with `pytest --update-golden`.
+A change in wording or structure shows up as a diff of tests/golden/; accept it with
+`.venv/bin/python -m pytest tests/test_golden.py --update-golden`, which rewrites the files that differ and fails
+for each of them, so that an update run is never a green run: review `git diff tests/golden`, then run again.
+`scripts/test.sh` (the CI command) refuses the switch.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ def snapshot(path: Path, templates: Templates) -> str:
 def test_composed_text_matches_golden(path: Path, templates: Templates, update_golden: bool) -> None:
     golden = GOLDEN / path.relative_to(CONTENT).with_suffix(".txt")
     actual = snapshot(path, templates)
-    if update_golden:
+    if update_golden and (not golden.is_file() or golden.read_text(encoding="utf-8") != actual):
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(actual, encoding="utf-8")
+        pytest.fail(f"rewrote {golden.relative_to(ROOT)}: review the diff, then run again without --update-golden")
     assert golden.is_file(), f"no golden file for {path.name}: run pytest --update-golden and review it"
     assert actual == golden.read_text(encoding="utf-8")
 

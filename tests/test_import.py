@@ -1,7 +1,7 @@
 """replygen import: archived replies (text, DOCX) → YAML whose rendering gives back the source text.
 
 The round trip is checked the way a clerk would: render the imported YAML to DOCX, read the DOCX's paragraphs
-with python-docx, and compare with the source, white space aside.
+with python-docx, and compare with the source line for line, white space aside.
 """
 
 from __future__ import annotations
@@ -32,9 +32,13 @@ def roundtrip(path: Path, templates: Templates) -> tuple[Imported, list[tuple[st
     loaded = load_reply(path.with_suffix(".yaml"), imported.yaml)
     doc = templates.compose(loaded)
     data = render_bytes(doc, templates, "docx")
-    docx_text = "".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    assert squeeze(docx_text) == squeeze(read_source(path).text)
+    docx_text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert lines_without_spaces(docx_text) == lines_without_spaces(read_source(path).text)
     return imported, [(p.role, p.text) for p in doc.paragraphs]
+
+
+def lines_without_spaces(text: str) -> list[str]:
+    return [line for line in map(squeeze, text.splitlines()) if line]
 
 
 def lines_of(path: Path) -> list[str]:
@@ -71,6 +75,18 @@ def test_titles_and_dates_are_set_as_title_and_date(path: Path, templates: Templ
     assert titles[-len(expected):] == expected if expected else titles == []
     dates = [text for role, text in paragraphs if role == "date"]
     assert dates == ([DATES[path.name]] if DATES[path.name] else [])
+
+
+def test_a_title_split_unlike_the_template_keeps_its_split(tmp_path: Path, templates: Templates) -> None:
+    """The template splits 对…会议 / 第0688号提案的答复; a source split elsewhere keeps its own lines (issue 11)."""
+    path = tmp_path / "split.txt"
+    path.write_text(SEED_TEXT.read_text(encoding="utf-8")
+                    .replace("对市政协十四届四次会议\n", "对市政协十四届四次会议第0688号\n")
+                    .replace("\n第0688号提案的答复", "\n提案的答复"), encoding="utf-8")
+    imported, paragraphs = roundtrip(path, templates)
+    assert load_reply(Path("x.yaml"), imported.yaml).reply.title == ["对市政协十四届四次会议第0688号", "提案的答复"]
+    assert [text for role, text in paragraphs if role in ("title-first", "title")] == [
+        "对市政协十四届四次会议第0688号", "提案的答复"]
 
 
 def test_a_title_with_opening_words_is_still_the_title(templates: Templates) -> None:

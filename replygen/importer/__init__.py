@@ -13,7 +13,7 @@ from replygen.compose import Templates
 from replygen.errors import ReplyError
 from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
-from replygen.importer.read import read_source, squeeze
+from replygen.importer.read import read_source, shape
 from replygen.importer.recognise import NotAReply, recognise
 from replygen.load import load_reply
 from replygen.paths import files_below
@@ -44,14 +44,14 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER)
     result = assemble(draft, source, templates)
     header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
     text = to_yaml(result, header)
-    _check(path, text, squeeze(source.text), templates)
+    _check(path, text, shape(source.text), templates)
     return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
 
 
-def _check(path: Path, text: str, target: str, templates: Templates) -> None:
-    """The written YAML itself, read by the real loader, must compose back to the source text."""
+def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates) -> None:
+    """The written YAML itself, read by the real loader, must compose back to the source text, line for line."""
     doc = templates.compose(load_reply(path.with_suffix(".yaml"), text))
-    if squeeze(doc.text) != target:
+    if shape(doc.text) != target:
         raise ReplyError.at("内部错误：写出的 YAML 重新读取后与原文不一致", path)
 
 

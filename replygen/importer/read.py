@@ -35,8 +35,15 @@ class Source:
 
 
 def squeeze(text: str) -> str:
-    """The text with all white space removed: what the round trip compares."""
+    """The text with all white space removed."""
     return SPACE.sub("", text)
+
+
+def shape(text: str) -> tuple[str, ...]:
+    """What the round trip compares: the text's lines, each without white space. Spaces are layout, but where a
+    line breaks is not: a two-line title's split is its shape on the page (GB/T 9704 sets titles as a trapezoid or
+    a diamond), so a template title that splits elsewhere must not pass for the source's."""
+    return tuple(line for line in map(squeeze, text.split("\n")) if line)
 
 
 def read_source(path: Path) -> Source:

@@ -374,15 +374,19 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: 
     """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐字一致。"""
     from replygen.importer import import_reply, sources
     from replygen.importer.summary import summary_table
+    from replygen.limits import Limits
     from replygen.output import atomic_write
 
+    limits, ok = _guard("读取环境变量", Limits.from_env)
+    if not ok:
+        sys.exit(EXIT_INPUT)
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
     paths = sources(list(files))
     results = []
     for path in paths:
-        result, ok = _guard(str(path), lambda p=path: import_reply(p, templates, issuer))
+        result, ok = _guard(str(path), lambda p=path: import_reply(p, templates, issuer, limits))
         if ok:
             target = out_dir / f"{path.stem}.yaml"
             atomic_write(target, result.yaml.encode("utf-8"))

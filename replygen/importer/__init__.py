@@ -15,6 +15,7 @@ from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
 from replygen.importer.read import read_source, shape
 from replygen.importer.recognise import NotAReply, recognise
+from replygen.limits import Limits
 from replygen.load import load_reply
 from replygen.paths import files_below
 
@@ -33,8 +34,10 @@ class Imported:
     fallback_lines: int
 
 
-def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER) -> Imported:
-    source = read_source(path)
+def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
+                 limits: Limits | None = None) -> Imported:
+    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost."""
+    source = read_source(path, limits)
     if not source.lines:
         raise ReplyError.at("文件中没有文字", path)
     try:

@@ -371,8 +371,12 @@ def lint(files: tuple[Path, ...], fix: bool, jobs: int | None) -> None:
               help="写入回复文件的发文机关档案（应不加版头文字）。Issuer profile id.")
 @_templates_option
 def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: Path | None) -> None:
-    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐字一致。"""
-    from replygen.importer import import_reply, sources
+    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐行逐字一致。
+
+    文件夹中的答复按原来的子文件夹写出（旧答复/甲/1.txt → <输出目录>/甲/1.yaml）；同处有同名的 .txt 和 .docx 时，
+    .txt 写为 1.yaml，.docx 写为 1-docx.yaml（再重名时加序号）。
+    """
+    from replygen.importer import import_reply, targets
     from replygen.importer.summary import summary_table
     from replygen.limits import Limits
     from replygen.output import atomic_write
@@ -383,12 +387,11 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: 
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
-    paths = sources(list(files))
+    paths = targets(list(files), out_dir)
     results = []
-    for path in paths:
+    for path, target in paths:
         result, ok = _guard(str(path), lambda p=path: import_reply(p, templates, issuer, limits))
         if ok:
-            target = out_dir / f"{path.stem}.yaml"
             atomic_write(target, result.yaml.encode("utf-8"))
             for line, message in result.warnings:
                 click.echo(f"{path}:{line}: 警告：{message}" if line else f"{path}: 警告：{message}", err=True)

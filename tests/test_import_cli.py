@@ -134,3 +134,44 @@ def test_a_zip_without_a_word_document_is_named_in_chinese(tmp_path: Path) -> No
     assert result.returncode == 1
     assert "reply.docx: 不是 Word 文档：压缩包中没有 Word 正文（word/document.xml）" in result.stderr
     assert "There is no item" not in result.stderr
+
+
+def write_seed(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".docx":
+        path.write_bytes(seed_docx())
+    else:
+        path.write_bytes(SEED_TEXT.read_bytes())
+
+
+def yaml_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.yaml"))
+
+
+def test_replies_of_one_name_in_two_folders_stay_two(tmp_path: Path) -> None:
+    for name in ("旧答复/甲/reply.txt", "旧答复/乙/reply.txt", "旧答复/reply.txt"):
+        write_seed(tmp_path / name)
+    result = replygen("import", "旧答复", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert yaml_files(tmp_path / "out") == ["reply.yaml", "乙/reply.yaml", "甲/reply.yaml"]
+    assert f"已导入：{Path('旧答复/甲/reply.txt')} → {Path('out/甲/reply.yaml')}" in result.stdout
+
+
+def test_a_text_and_a_docx_of_one_name_get_two_yaml_files(tmp_path: Path) -> None:
+    for name in ("旧答复/reply.txt", "旧答复/reply.docx"):
+        write_seed(tmp_path / name)
+    result = replygen("import", "旧答复", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert yaml_files(tmp_path / "out") == ["reply-docx.yaml", "reply.yaml"]
+    assert (tmp_path / "out/reply.yaml").read_text(encoding="utf-8").startswith("# 由 replygen import 从 reply.txt 导入")
+    assert "（编码：docx）" in (tmp_path / "out/reply-docx.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert f"已导入：{Path('旧答复/reply.docx')} → {Path('out/reply-docx.yaml')}" in result.stdout
+
+
+def test_two_file_arguments_of_one_name_get_two_yaml_files(tmp_path: Path) -> None:
+    for name in ("a/reply.txt", "b/reply.txt"):
+        write_seed(tmp_path / name)
+    result = replygen("import", "a/reply.txt", "b/reply.txt", "a/reply.txt", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert yaml_files(tmp_path / "out") == ["reply-txt.yaml", "reply.yaml"]
+    assert result.stdout.count("已导入：") == 2

@@ -6,6 +6,8 @@ structured alternative the templates reproduce exactly) → emit (YAML, reloaded
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,29 @@ def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates)
         raise ReplyError.at("内部错误：写出的 YAML 重新读取后与原文不一致", path)
 
 
-def sources(args: list[Path]) -> list[Path]:
-    """Each file argument, and the .txt/.docx files below each folder argument, sorted."""
-    return [path for path, _ in files_below(args, SUFFIXES)]
+def targets(args: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    """(source, the YAML to write for it): each file argument, and the .txt/.docx files below each folder
+    argument, sorted; each source once.
+
+    The YAML sits where the source sits below its folder argument (as render places outputs), so that two
+    folders' reply.txt stay two replies. A name already taken (reply.txt beside reply.docx, or two file arguments
+    of one name) gets the source's suffix, then a number: reply.yaml, reply-docx.yaml, reply-docx-2.yaml. Text
+    files choose first, so reply.txt is reply.yaml whether or not a reply.docx lies beside it."""
+    found: dict[Path, Path] = {}
+    for path, rel in files_below(args, SUFFIXES):
+        found.setdefault(path, rel)
+    taken: set[Path] = set()
+    chosen: dict[Path, Path] = {}
+    for path in sorted(found, key=lambda p: p.suffix.lower() != ".txt"):  # stable: sorted order within each
+        chosen[path] = next(t for t in _names(out_dir / found[path]) if t not in taken)
+        taken.add(chosen[path])
+    return [(path, chosen[path]) for path in found]
+
+
+def _names(place: Path) -> Iterator[Path]:
+    """reply.yaml, reply-docx.yaml, reply-docx-2.yaml, … for place = out/reply.docx."""
+    stem, ext = place.with_suffix(""), place.suffix.lstrip(".").lower()
+    yield stem.with_name(f"{stem.name}.yaml")
+    yield stem.with_name(f"{stem.name}-{ext}.yaml")
+    for n in itertools.count(2):
+        yield stem.with_name(f"{stem.name}-{ext}-{n}.yaml")

@@ -175,3 +175,44 @@ def test_two_file_arguments_of_one_name_get_two_yaml_files(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert yaml_files(tmp_path / "out") == ["reply-txt.yaml", "reply.yaml"]
     assert result.stdout.count("已导入：") == 2
+
+
+HAND_WRITTEN = "# 手写的答复，导入不得覆盖\nissuer: shsmj\n"
+
+
+def test_import_never_overwrites_a_different_yaml(tmp_path: Path) -> None:
+    for name in ("旧答复/reply.txt", "旧答复/other.txt"):
+        write_seed(tmp_path / name)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/reply.yaml").write_text(HAND_WRITTEN, encoding="utf-8")
+    result = replygen("import", "旧答复", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"错误：{Path('out/reply.yaml')}: 已有此文件，且内容与导入 {Path('旧答复/reply.txt')} 的结果不同，未覆盖" in result.stderr
+    assert "--overwrite" in result.stderr
+    assert (tmp_path / "out/reply.yaml").read_text(encoding="utf-8") == HAND_WRITTEN
+    assert f"已导入：{Path('旧答复/other.txt')} → {Path('out/other.yaml')}" in result.stdout  # the others go on
+    assert yaml_files(tmp_path / "out") == ["other.yaml", "reply.yaml"]
+
+
+def test_overwrite_keeps_the_replaced_file_in_history(tmp_path: Path) -> None:
+    write_seed(tmp_path / "reply.txt")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/reply.yaml").write_text(HAND_WRITTEN, encoding="utf-8")
+    result = replygen("import", "reply.txt", "-o", "out", "--overwrite", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [backup] = (tmp_path / "out/.history/reply.yaml").iterdir()
+    assert backup.read_text(encoding="utf-8") == HAND_WRITTEN
+    assert f"已导入：reply.txt → {Path('out/reply.yaml')}（覆盖，原文件备份为 {backup.relative_to(tmp_path)}）" in result.stdout
+    assert (tmp_path / "out/reply.yaml").read_text(encoding="utf-8").startswith("# 由 replygen import")
+    assert replygen("validate", "out", cwd=tmp_path).returncode == 0  # the backup is not taken for a reply
+
+
+def test_importing_again_to_the_same_yaml_is_not_an_overwrite(tmp_path: Path) -> None:
+    write_seed(tmp_path / "reply.txt")
+    assert replygen("import", "reply.txt", "-o", "out", cwd=tmp_path).returncode == 0
+    written = (tmp_path / "out/reply.yaml").stat().st_mtime_ns
+    result = replygen("import", "reply.txt", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"未变：reply.txt → {Path('out/reply.yaml')}" in result.stdout
+    assert (tmp_path / "out/reply.yaml").stat().st_mtime_ns == written
+    assert not (tmp_path / "out/.history").exists()

@@ -89,6 +89,23 @@ def test_a_title_split_unlike_the_template_keeps_its_split(tmp_path: Path, templ
         "对市政协十四届四次会议第0688号", "提案的答复"]
 
 
+def test_a_docx_title_split_by_a_soft_break_keeps_its_split(tmp_path: Path, templates: Templates) -> None:
+    """Shift+Enter inside the title paragraph is where the title's line breaks, as a new paragraph would be."""
+    document = docx.Document()
+    for text in lines_of(SEED_TEXT):
+        if text == "对市政协十四届四次会议":
+            run = document.add_paragraph().add_run("对市政协十四届四次会议第0688号")
+            run.add_break()
+            run.add_text("提案的答复")
+        elif text != "第0688号提案的答复":
+            document.add_paragraph(text)
+    path = tmp_path / "soft.docx"
+    document.save(str(path))
+    _, paragraphs = roundtrip(path, templates)
+    assert [text for role, text in paragraphs if role in ("title-first", "title")] == [
+        "对市政协十四届四次会议第0688号", "提案的答复"]
+
+
 def test_a_title_with_opening_words_is_still_the_title(templates: Templates) -> None:
     """…提案办理情况的复函 shares 办理情况 with openings; a 文件 line above it is kept and named."""
     path = FRESH_BY_NAME["county-title-with-banli.txt"]

@@ -126,7 +126,10 @@ def _docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
         raise ReplyError.at("不是 Word 文档：压缩包中没有 Word 正文（word/document.xml）", path) from None
     except XMLSyntaxError as exc:
         raise ReplyError.at(f"DOCX 文件已损坏：其中的 XML 无法解析（第 {exc.lineno} 行）", path) from None
-    return tuple(Line(no, text) for no, p in enumerate(document.paragraphs, 1) if (text := _trim(p.text)))
+    # a soft line break (Shift+Enter, "\n" in python-docx's text) starts a new line on the page: a two-line title
+    # typed as one paragraph keeps its split
+    return tuple(Line(no, text) for no, p in enumerate(document.paragraphs, 1)
+                 for part in p.text.split("\n") if (text := _trim(part)))
 
 
 _WORD_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)

@@ -303,3 +303,11 @@ def test_schema_for_archived_replies_explains_what_is_missing(tmp_path: Path, te
         with pytest.raises(ReplyError) as err:
             templates.compose(load_reply(path, base + extra))
         assert message in str(err.value)
+
+
+def test_an_issuer_that_adds_text_is_refused_at_the_first_line_that_differs(templates: Templates) -> None:
+    from replygen.errors import ReplyError
+
+    with pytest.raises(ReplyError) as err:
+        import_reply(SEED_TEXT, templates, "example-jtj")
+    assert "reply-245.txt:1: 无法无损导入：用发文机关档案“example-jtj”生成的文字与原文不一致（原文“沪市监提〔2026〕24”" in str(err.value)

@@ -34,7 +34,7 @@ def assemble(draft: Draft, source: Source, templates: Templates) -> dict[str, An
     best = attempt()
     if best is None:
         doc = compose(_data(draft, picks, segs), source.path, templates)
-        raise ReplyError.at(_why_not(doc, target, draft.fields["issuer"]), source.path)
+        raise _why_not(doc, source, draft.fields["issuer"])
     for picked in (segs, picks):
         for k, verbatim in enumerate(picked):
             for option in range(verbatim):
@@ -73,11 +73,13 @@ def compose(data: dict[str, Any], path: Path, templates: Templates) -> Document 
         return None
 
 
-def _why_not(doc: Document | None, target: tuple[str, ...], issuer: str) -> str:
+def _why_not(doc: Document | None, source: Source, issuer: str) -> ReplyError:
+    """The error when even the all-verbatim draft does not give back the source: at the first line that differs."""
     if doc is None:
-        return f"无法导入：整理出的内容不能用发文机关档案“{issuer}”生成答复"
-    got = shape(doc.text)
+        return ReplyError.at(f"无法导入：整理出的内容不能用发文机关档案“{issuer}”生成答复", source.path)
+    target, got = shape(source.text), shape(doc.text)  # one entry per source line: no source line is all space
     k = next((i for i, (a, b) in enumerate(zip(got, target, strict=False)) if a != b), min(len(got), len(target)))
     want, made = (lines[k][:12] if k < len(lines) else "（无）" for lines in (target, got))
-    return (f"无法无损导入：用发文机关档案“{issuer}”生成的文字与原文不一致（原文第 {k + 1} 行“{want}”，"
-            f"生成的是“{made}”）；请换用不加版头文字的档案（header: none）")
+    line = source.lines[min(k, len(source.lines) - 1)].no
+    return ReplyError.at(f"无法无损导入：用发文机关档案“{issuer}”生成的文字与原文不一致（原文“{want}”，生成的是“{made}”）；"
+                         "请换用不加版头文字的档案（header: none）", source.path, line)

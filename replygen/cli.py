@@ -369,27 +369,43 @@ def lint(files: tuple[Path, ...], fix: bool, jobs: int | None) -> None:
               default=Path("imported"), show_default=True, help="YAML 输出目录。Output folder.")
 @click.option("--issuer", default="imported", show_default=True,
               help="写入回复文件的发文机关档案（应不加版头文字）。Issuer profile id.")
+@click.option("--overwrite", is_flag=True,
+              help="覆盖内容不同的已有 YAML（原文件先备份到 <输出目录>/.history/）。Replace differing YAML, keeping a backup.")
 @_templates_option
-def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, templates_dir: Path | None) -> None:
-    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐字一致。"""
-    from replygen.importer import import_reply, sources
-    from replygen.importer.summary import summary_table
-    from replygen.output import atomic_write
+def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool, templates_dir: Path | None) -> None:
+    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐行逐字一致。
 
+    文件夹中的答复按原来的子文件夹写出（旧答复/甲/1.txt → <输出目录>/甲/1.yaml）；同处有同名的 .txt 和 .docx 时，
+    .txt 写为 1.yaml，.docx 写为 1-docx.yaml（再重名时加序号）。已有的 YAML 与导入结果不同时不覆盖（报错，其他文件照常
+    导入），除非加 --overwrite；内容相同时不重写（未变）。
+    """
+    from replygen.importer import Imported, import_reply, targets
+    from replygen.importer.save import save
+    from replygen.importer.summary import summary_table
+    from replygen.limits import Limits
+
+    limits, ok = _guard("读取环境变量", Limits.from_env)
+    if not ok:
+        sys.exit(EXIT_INPUT)
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
-    paths = sources(list(files))
-    results = []
-    for path in paths:
-        result, ok = _guard(str(path), lambda p=path: import_reply(p, templates, issuer))
-        if ok:
-            target = out_dir / f"{path.stem}.yaml"
-            atomic_write(target, result.yaml.encode("utf-8"))
-            for line, message in result.warnings:
-                click.echo(f"{path}:{line}: 警告：{message}" if line else f"{path}: 警告：{message}", err=True)
-            click.echo(f"已导入：{path} → {target}")
-        results.append((str(path), result))
+    paths = targets(list(files), out_dir)
+
+    def one(path: Path, target: Path) -> Imported | None:
+        result, _ = _guard(str(path), lambda: import_reply(path, templates, issuer, limits))
+        if result is None:
+            return None
+        saved, _ = _guard(str(target), lambda: save(target, result.yaml, out_dir, path, overwrite))
+        if saved is None:
+            return None
+        for line, message in result.warnings:
+            click.echo(f"{path}:{line}: 警告：{message}" if line else f"{path}: 警告：{message}", err=True)
+        click.echo(f"未变：{path} → {target}（已是同样的内容）" if saved.unchanged else
+                   f"已导入：{path} → {target}" + (f"（覆盖，原文件备份为 {saved.backup}）" if saved.backup else ""))
+        return result
+
+    results = [(str(path), one(path, target)) for path, target in paths]
     if len(paths) > 1 or any(p.is_dir() for p in files):
         click.echo(summary_table(results))
     if not paths:

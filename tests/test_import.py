@@ -1,7 +1,7 @@
 """replygen import: archived replies (text, DOCX) → YAML whose rendering gives back the source text.
 
 The round trip is checked the way a clerk would: render the imported YAML to DOCX, read the DOCX's paragraphs
-with python-docx, and compare with the source, white space aside.
+with python-docx, and compare with the source line for line, white space aside.
 """
 
 from __future__ import annotations
@@ -32,9 +32,13 @@ def roundtrip(path: Path, templates: Templates) -> tuple[Imported, list[tuple[st
     loaded = load_reply(path.with_suffix(".yaml"), imported.yaml)
     doc = templates.compose(loaded)
     data = render_bytes(doc, templates, "docx")
-    docx_text = "".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    assert squeeze(docx_text) == squeeze(read_source(path).text)
+    docx_text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+    assert lines_without_spaces(docx_text) == lines_without_spaces(read_source(path).text)
     return imported, [(p.role, p.text) for p in doc.paragraphs]
+
+
+def lines_without_spaces(text: str) -> list[str]:
+    return [line for line in map(squeeze, text.splitlines()) if line]
 
 
 def lines_of(path: Path) -> list[str]:
@@ -71,6 +75,35 @@ def test_titles_and_dates_are_set_as_title_and_date(path: Path, templates: Templ
     assert titles[-len(expected):] == expected if expected else titles == []
     dates = [text for role, text in paragraphs if role == "date"]
     assert dates == ([DATES[path.name]] if DATES[path.name] else [])
+
+
+def test_a_title_split_unlike_the_template_keeps_its_split(tmp_path: Path, templates: Templates) -> None:
+    """The template splits 对…会议 / 第0688号提案的答复; a source split elsewhere keeps its own lines (issue 11)."""
+    path = tmp_path / "split.txt"
+    path.write_text(SEED_TEXT.read_text(encoding="utf-8")
+                    .replace("对市政协十四届四次会议\n", "对市政协十四届四次会议第0688号\n")
+                    .replace("\n第0688号提案的答复", "\n提案的答复"), encoding="utf-8")
+    imported, paragraphs = roundtrip(path, templates)
+    assert load_reply(Path("x.yaml"), imported.yaml).reply.title == ["对市政协十四届四次会议第0688号", "提案的答复"]
+    assert [text for role, text in paragraphs if role in ("title-first", "title")] == [
+        "对市政协十四届四次会议第0688号", "提案的答复"]
+
+
+def test_a_docx_title_split_by_a_soft_break_keeps_its_split(tmp_path: Path, templates: Templates) -> None:
+    """Shift+Enter inside the title paragraph is where the title's line breaks, as a new paragraph would be."""
+    document = docx.Document()
+    for text in lines_of(SEED_TEXT):
+        if text == "对市政协十四届四次会议":
+            run = document.add_paragraph().add_run("对市政协十四届四次会议第0688号")
+            run.add_break()
+            run.add_text("提案的答复")
+        elif text != "第0688号提案的答复":
+            document.add_paragraph(text)
+    path = tmp_path / "soft.docx"
+    document.save(str(path))
+    _, paragraphs = roundtrip(path, templates)
+    assert [text for role, text in paragraphs if role in ("title-first", "title")] == [
+        "对市政协十四届四次会议第0688号", "提案的答复"]
 
 
 def test_a_title_with_opening_words_is_still_the_title(templates: Templates) -> None:
@@ -270,3 +303,11 @@ def test_schema_for_archived_replies_explains_what_is_missing(tmp_path: Path, te
         with pytest.raises(ReplyError) as err:
             templates.compose(load_reply(path, base + extra))
         assert message in str(err.value)
+
+
+def test_an_issuer_that_adds_text_is_refused_at_the_first_line_that_differs(templates: Templates) -> None:
+    from replygen.errors import ReplyError
+
+    with pytest.raises(ReplyError) as err:
+        import_reply(SEED_TEXT, templates, "example-jtj")
+    assert "reply-245.txt:1: 无法无损导入：用发文机关档案“example-jtj”生成的文字与原文不一致（原文“沪市监提〔2026〕24”" in str(err.value)

@@ -6,6 +6,8 @@ structured alternative the templates reproduce exactly) → emit (YAML, reloaded
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +15,9 @@ from replygen.compose import Templates
 from replygen.errors import ReplyError
 from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
-from replygen.importer.read import read_source, squeeze
+from replygen.importer.read import read_source, shape
 from replygen.importer.recognise import NotAReply, recognise
+from replygen.limits import Limits
 from replygen.load import load_reply
 from replygen.paths import files_below
 
@@ -33,8 +36,10 @@ class Imported:
     fallback_lines: int
 
 
-def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER) -> Imported:
-    source = read_source(path)
+def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
+                 limits: Limits | None = None) -> Imported:
+    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost."""
+    source = read_source(path, limits)
     if not source.lines:
         raise ReplyError.at("文件中没有文字", path)
     try:
@@ -44,17 +49,40 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER)
     result = assemble(draft, source, templates)
     header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
     text = to_yaml(result, header)
-    _check(path, text, squeeze(source.text), templates)
+    _check(path, text, shape(source.text), templates)
     return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
 
 
-def _check(path: Path, text: str, target: str, templates: Templates) -> None:
-    """The written YAML itself, read by the real loader, must compose back to the source text."""
+def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates) -> None:
+    """The written YAML itself, read by the real loader, must compose back to the source text, line for line."""
     doc = templates.compose(load_reply(path.with_suffix(".yaml"), text))
-    if squeeze(doc.text) != target:
+    if shape(doc.text) != target:
         raise ReplyError.at("内部错误：写出的 YAML 重新读取后与原文不一致", path)
 
 
-def sources(args: list[Path]) -> list[Path]:
-    """Each file argument, and the .txt/.docx files below each folder argument, sorted."""
-    return [path for path, _ in files_below(args, SUFFIXES)]
+def targets(args: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
+    """(source, the YAML to write for it): each file argument, and the .txt/.docx files below each folder
+    argument, sorted; each source once.
+
+    The YAML sits where the source sits below its folder argument (as render places outputs), so that two
+    folders' reply.txt stay two replies. A name already taken (reply.txt beside reply.docx, or two file arguments
+    of one name) gets the source's suffix, then a number: reply.yaml, reply-docx.yaml, reply-docx-2.yaml. Text
+    files choose first, so reply.txt is reply.yaml whether or not a reply.docx lies beside it."""
+    found: dict[Path, Path] = {}
+    for path, rel in files_below(args, SUFFIXES):
+        found.setdefault(path, rel)
+    taken: set[Path] = set()
+    chosen: dict[Path, Path] = {}
+    for path in sorted(found, key=lambda p: p.suffix.lower() != ".txt"):  # stable: sorted order within each
+        chosen[path] = next(t for t in _names(out_dir / found[path]) if t not in taken)
+        taken.add(chosen[path])
+    return [(path, chosen[path]) for path in found]
+
+
+def _names(place: Path) -> Iterator[Path]:
+    """reply.yaml, reply-docx.yaml, reply-docx-2.yaml, … for place = out/reply.docx."""
+    stem, ext = place.with_suffix(""), place.suffix.lstrip(".").lower()
+    yield stem.with_name(f"{stem.name}.yaml")
+    yield stem.with_name(f"{stem.name}-{ext}.yaml")
+    for n in itertools.count(2):
+        yield stem.with_name(f"{stem.name}-{ext}-{n}.yaml")

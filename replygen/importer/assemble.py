@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from replygen.compose import Templates
 from replygen.document import Document
 from replygen.errors import ReplyError
-from replygen.importer.read import Source, squeeze
+from replygen.importer.read import Source, shape
 from replygen.importer.recognise import Draft
 from replygen.load import LoadedReply
 from replygen.model import Reply
@@ -22,19 +22,19 @@ NULLABLE = ("session", "number", "subject", "salutation")
 
 
 def assemble(draft: Draft, source: Source, templates: Templates) -> dict[str, Any]:
-    target = squeeze(source.text)
+    target = shape(source.text)
     picks = [len(c.options) - 1 for c in draft.choices]
     segs = [len(s.options) - 1 for s in draft.body]
 
     def attempt() -> dict[str, Any] | None:
         data = _data(draft, picks, segs)
         doc = compose(data, source.path, templates)
-        return data if doc is not None and squeeze(doc.text) == target else None
+        return data if doc is not None and shape(doc.text) == target else None
 
     best = attempt()
     if best is None:
         doc = compose(_data(draft, picks, segs), source.path, templates)
-        raise ReplyError.at(_why_not(doc, target, draft.fields["issuer"]), source.path)
+        raise _why_not(doc, source, draft.fields["issuer"])
     for picked in (segs, picks):
         for k, verbatim in enumerate(picked):
             for option in range(verbatim):
@@ -73,10 +73,13 @@ def compose(data: dict[str, Any], path: Path, templates: Templates) -> Document 
         return None
 
 
-def _why_not(doc: Document | None, target: str, issuer: str) -> str:
+def _why_not(doc: Document | None, source: Source, issuer: str) -> ReplyError:
+    """The error when even the all-verbatim draft does not give back the source: at the first line that differs."""
     if doc is None:
-        return f"无法导入：整理出的内容不能用发文机关档案“{issuer}”生成答复"
-    got = squeeze(doc.text)
+        return ReplyError.at(f"无法导入：整理出的内容不能用发文机关档案“{issuer}”生成答复", source.path)
+    target, got = shape(source.text), shape(doc.text)  # one entry per source line: no source line is all space
     k = next((i for i, (a, b) in enumerate(zip(got, target, strict=False)) if a != b), min(len(got), len(target)))
-    return (f"无法无损导入：用发文机关档案“{issuer}”生成的文字与原文不一致（原文“{target[k:k + 12]}”处，"
-            f"生成的是“{got[k:k + 12]}”）；请换用不加版头文字的档案（header: none）")
+    want, made = (lines[k][:12] if k < len(lines) else "（无）" for lines in (target, got))
+    line = source.lines[min(k, len(source.lines) - 1)].no
+    return ReplyError.at(f"无法无损导入：用发文机关档案“{issuer}”生成的文字与原文不一致（原文“{want}”，生成的是“{made}”）；"
+                         "请换用不加版头文字的档案（header: none）", source.path, line)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from replygen.errors import ReplyError
+from replygen.limits import Limits, too_large
 
 SPACE = re.compile(r"[\s\u3000\u00a0\ufeff]+")
 """White space as the round trip ignores it: ASCII and Unicode spaces, the ideographic space, NBSP, a stray BOM."""
@@ -35,16 +39,35 @@ class Source:
 
 
 def squeeze(text: str) -> str:
-    """The text with all white space removed: what the round trip compares."""
+    """The text with all white space removed."""
     return SPACE.sub("", text)
 
 
-def read_source(path: Path) -> Source:
+def shape(text: str) -> tuple[str, ...]:
+    """What the round trip compares: the text's lines, each without white space. Spaces are layout, but where a
+    line breaks is not: a two-line title's split is its shape on the page (GB/T 9704 sets titles as a trapezoid or
+    a diamond), so a template title that splits elsewhere must not pass for the source's."""
+    return tuple(line for line in map(squeeze, text.split("\n")) if line)
+
+
+def read_source(path: Path, limits: Limits | None = None) -> Source:
+    """The source's lines, within the limits (default: from the REPLYGEN_* variables)."""
+    limits = limits or Limits.from_env()
+    raw = _read_bounded(path, limits.import_bytes)
     if path.suffix.lower() == ".docx":
-        return Source(path, _docx_lines(path), "docx")
-    raw = path.read_bytes()
+        return Source(path, _docx_lines(path, raw, limits), "docx")
     text, encoding = decode(raw, path)
     return Source(path, _text_lines(text.splitlines()), encoding)
+
+
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The file's bytes, refused by its size before reading, and by what was read (a file still growing)."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        raw = f.read(limit + 1) if size <= limit else b""
+    if size > limit or len(raw) > limit:
+        raise too_large(path, max(size, len(raw)), limit, "REPLYGEN_MAX_IMPORT_MB")
+    return raw
 
 
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
@@ -88,11 +111,51 @@ def _trim(line: str) -> str:
     return _RUN.sub(r"\1", _BREAKS.sub(" ", line).replace("\ufeff", "")).strip()
 
 
-def _docx_lines(path: Path) -> tuple[Line, ...]:
+def _docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
     import docx
+    from lxml.etree import XMLSyntaxError
 
     try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ReplyError.at(f"无法读取 DOCX 文件：{exc}", path) from None
-    return tuple(Line(no, text) for no, p in enumerate(document.paragraphs, 1) if (text := _trim(p.text)))
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile:
+        raise ReplyError.at("不是 DOCX 文件：不是 zip 压缩包（若是 .doc 或 WPS 格式，请先另存为 .docx）", path) from None
+    _check_unpacked(archive, path, limits)
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except (KeyError, ValueError):
+        raise ReplyError.at("不是 Word 文档：压缩包中没有 Word 正文（word/document.xml）", path) from None
+    except XMLSyntaxError as exc:
+        raise ReplyError.at(f"DOCX 文件已损坏：其中的 XML 无法解析（第 {exc.lineno} 行）", path) from None
+    # a soft line break (Shift+Enter, "\n" in python-docx's text) starts a new line on the page: a two-line title
+    # typed as one paragraph keeps its split
+    return tuple(Line(no, text) for no, p in enumerate(document.paragraphs, 1)
+                 for part in p.text.split("\n") if (text := _trim(part)))
+
+
+_WORD_COMPRESSION = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+"""What OOXML packages may use. zipfile inflates bzip2 and lzma a whole read at once, beyond any chunk bound."""
+
+
+def _check_unpacked(archive: zipfile.ZipFile, path: Path, limits: Limits) -> None:
+    """Refuse a zip bomb before python-docx inflates it: by the sizes the zip declares, then, since those can lie,
+    by inflating every part a chunk at a time and counting, never holding more than a chunk."""
+    parts = archive.infolist()
+    if any(part.compress_type not in _WORD_COMPRESSION for part in parts):
+        raise ReplyError.at("DOCX 文件使用了 Word 不用的压缩方式（只接受 stored 和 deflate），不予读取", path)
+    if sum(part.file_size for part in parts) > limits.unpacked_bytes:
+        raise _unpacked_too_large(path, limits)
+    total = 0
+    try:
+        for part in parts:
+            with archive.open(part) as stream:
+                while chunk := stream.read(1 << 20):
+                    total += len(chunk)
+                    if total > limits.unpacked_bytes:
+                        raise _unpacked_too_large(path, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+        raise ReplyError.at("DOCX 文件已损坏：压缩包中的内容无法解压（或已加密）", path) from None
+
+
+def _unpacked_too_large(path: Path, limits: Limits) -> ReplyError:
+    return ReplyError.at(f"DOCX 文件解压后超过 {limits.unpacked_mb} MB 的上限（可能是“压缩炸弹”），不予读取；"
+                         "确需处理时可设置环境变量 REPLYGEN_MAX_UNPACKED_MB", path)

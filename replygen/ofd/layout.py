@@ -97,7 +97,7 @@ def _page(page: pdfium.PdfPage, number: int, fonts: dict[str, EmbeddedFont]) -> 
         char = chr(raw.FPDFText_GetUnicode(tp, i))
         if char in _INVISIBLE:
             continue
-        address = ctypes.cast(obj, ctypes.c_void_p).value or 0
+        address = ctypes.addressof(obj.contents)  # cheaper than ctypes.cast, per character
         if address not in objects:
             objects[address] = _text_style(obj, tp, i, fonts, number)
         raw.FPDFText_GetCharOrigin(tp, i, ctypes.byref(x), ctypes.byref(y))

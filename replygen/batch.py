@@ -67,7 +67,7 @@ def in_shard(stem: str, shard: tuple[int, int] | None) -> bool:
 
 
 def plan(sources: Iterable[Path], out: Path, templates: Templates, formats: list[str], *, force: bool,
-         shard: tuple[int, int] | None, manifest: Manifest) -> tuple[list[Job], int]:
+         shard: tuple[int, int] | None, manifest: Manifest, pdf_standard: str | None = None) -> tuple[list[Job], int]:
     """The replies to render, and how many are up to date."""
     fingerprints = Fingerprinter(templates)
     jobs, skipped = [], 0
@@ -76,11 +76,26 @@ def plan(sources: Iterable[Path], out: Path, templates: Templates, formats: list
         if not in_shard(stem, shard):
             continue
         job = Job(path, stem, fingerprints.of(path.read_bytes()))
-        if not force and all(_up_to_date(out, f"{stem}.{fmt}", job.fingerprint, manifest) for fmt in formats):
+        if not force and all(_up_to_date(out, f"{stem}.{fmt}", job.fingerprint, manifest)
+                             and manifest.outputs[f"{stem}.{fmt}"].standard == output_standard(fmt, pdf_standard)
+                             for fmt in formats):
             skipped += 1
         else:
             jobs.append(job)
     return jobs, skipped
+
+
+def output_standard(fmt: str, pdf_standard: str | None) -> str | None:
+    """What the manifest records as a format's standard."""
+    if fmt == "ofd":
+        from replygen.ofd import STANDARD
+
+        return STANDARD
+    if fmt == "pdf":
+        from replygen.writers.pdfmeta import standard_label
+
+        return standard_label(pdf_standard)
+    return None
 
 
 def _up_to_date(out: Path, rel: str, fingerprint: str, manifest: Manifest) -> bool:
@@ -98,14 +113,14 @@ def _up_to_date(out: Path, rel: str, fingerprint: str, manifest: Manifest) -> bo
 _worker: dict[str, object] = {}
 
 
-def _init_worker(templates_root: str, formats: list[str]) -> None:
-    _setup(Templates.open(Path(templates_root)), formats)
+def _init_worker(templates_root: str, formats: list[str], pdf_standard: str | None = None) -> None:
+    _setup(Templates.open(Path(templates_root)), formats, pdf_standard)
 
 
-def _setup(templates: Templates, formats: list[str]) -> None:
+def _setup(templates: Templates, formats: list[str], pdf_standard: str | None = None) -> None:
     """What a worker does once: keep the templates, and load WeasyPrint and the fonts if PDFs are wanted."""
-    _worker.update(templates=templates, formats=formats)
-    if "pdf" in formats:
+    _worker.update(templates=templates, formats=formats, pdf_standard=pdf_standard)
+    if "pdf" in formats or "ofd" in formats:
         from replygen.writers.pdf import warm_up
 
         warm_up(templates.style)
@@ -117,7 +132,8 @@ def _render(job: Job, out: Path) -> Result:
         os._exit(70)
     result = Result(job)
     try:
-        rendered = render_all(document_for(job.source, templates), templates, out / job.stem, _worker["formats"])  # type: ignore[arg-type]
+        rendered = render_all(document_for(job.source, templates), templates, out / job.stem, _worker["formats"],  # type: ignore[arg-type]
+                              _worker["pdf_standard"])  # type: ignore[arg-type]
     except ReplyError as err:
         result.problems = [str(p) for p in err.problems]
         return result
@@ -127,17 +143,18 @@ def _render(job: Job, out: Path) -> Result:
     result.written = write_outputs(rendered)
     for target, data in rendered.items():
         rel = target.relative_to(out).as_posix()
-        result.outputs[rel] = Output(hashlib.sha256(data).hexdigest(), len(data), job.fingerprint)
+        result.outputs[rel] = Output(hashlib.sha256(data).hexdigest(), len(data), job.fingerprint,
+                                     output_standard(target.suffix[1:], _worker["pdf_standard"]))  # type: ignore[arg-type]
     return result
 
 
 # --- main side ---------------------------------------------------------------------------------------------
 
 def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], workers: int,
-        on_result: Callable[[Result], None]) -> list[Result]:
+        on_result: Callable[[Result], None], pdf_standard: str | None = None) -> list[Result]:
     """Render jobs on `workers` processes (in this process when 1)."""
     if workers <= 1 or len(jobs) <= 1:
-        _setup(templates, formats)
+        _setup(templates, formats, pdf_standard)
         results = []
         for job in jobs:
             results.append(_render(job, out))
@@ -145,7 +162,7 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
         return results
     results: list[Result] = []
     lost: list[Job] = []
-    with _pool(workers, templates, formats) as pool:
+    with _pool(workers, templates, formats, pdf_standard) as pool:
         futures: dict[Future[Result], Job] = {pool.submit(_render, job, out): job for job in jobs}
         while futures:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -162,7 +179,7 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     for job in sorted(lost, key=lambda j: j.stem):
         for fmt in formats:
             discard_temporaries(out / f"{job.stem}.{fmt}")
-        pool = pool or _pool(1, templates, formats)
+        pool = pool or _pool(1, templates, formats, pdf_standard)
         try:
             result = pool.submit(_render, job, out).result()
         except BrokenProcessPool:
@@ -176,23 +193,24 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     return results
 
 
-def _pool(workers: int, templates: Templates, formats: list[str]) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(templates.root), formats))
+def _pool(workers: int, templates: Templates, formats: list[str], pdf_standard: str | None = None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(str(templates.root), formats, pdf_standard))
 
 
 def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMPLATES, formats: list[str],
-          workers: int, force: bool = False, shard: tuple[int, int] | None = None,
+          workers: int, force: bool = False, shard: tuple[int, int] | None = None, pdf_standard: str | None = None,
           on_plan: Callable[[int, int], None] = lambda todo, skipped: None,
           on_result: Callable[[Result], None] = lambda r: None) -> Summary:
     templates = Templates.open(templates_root)
     manifest = Manifest.load(out)
-    jobs, skipped = plan(sources, out, templates, formats, force=force, shard=shard, manifest=manifest)
+    jobs, skipped = plan(sources, out, templates, formats, force=force, shard=shard, manifest=manifest,
+                         pdf_standard=pdf_standard)
     on_plan(len(jobs), skipped)
     summary = Summary(skipped=skipped)
     if not jobs:
         return summary
     out.mkdir(parents=True, exist_ok=True)
-    for result in run(jobs, out, templates, formats, workers, on_result):
+    for result in run(jobs, out, templates, formats, workers, on_result, pdf_standard):
         if result.problems:
             summary.failed.append(result)
             continue

@@ -47,6 +47,18 @@ def _guard(what: str, action: Callable[[], T]) -> tuple[T | None, bool]:
         return None, False
 
 
+_pdf_standard_option = click.option(
+    "--pdf-standard", type=click.Choice(["pdfa-2b", "none"]), default=None,
+    help="PDF 标准：pdfa-2b（PDF/A-2b，归档用）或 none（普通 PDF）；默认按 style.yaml 的 pdf_standard。")
+
+
+def _pdf_standard(value: str | None, templates_dir: Path | None) -> str | None:
+    """The command line's choice, else the style's default (none → None: plain PDF)."""
+    if value is None:
+        value = _style(templates_dir).pdf_standard
+    return None if value in (None, "none") else value
+
+
 _check_option = click.option("--check", "check_output", is_flag=True,
                              help="生成后按 GB/T 9704-2012 检查写出的文件（同 replygen check）。")
 
@@ -57,7 +69,7 @@ def _formats(text: str) -> list[str]:
     wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可选 docx、pdf", param_hint="--format")
+        raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可选 docx、pdf、ofd", param_hint="--format")
     return wanted
 
 
@@ -75,19 +87,21 @@ def main() -> None:
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output"), show_default=True, help="输出目录。Output folder.")
 @click.option("--format", "formats", default="docx,pdf", show_default=True,
-              help="输出格式，逗号分隔：docx、pdf。Formats.")
+              help="输出格式，逗号分隔：docx、pdf、ofd。Formats.")
+@_pdf_standard_option
 @_templates_option
 @_check_option
-def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: Path | None,
-           check_output: bool) -> None:
+def render(files: tuple[Path, ...], out_dir: Path, formats: str, pdf_standard: str | None,
+           templates_dir: Path | None, check_output: bool) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
     from replygen.render import render_file
 
     wanted = _formats(formats)
+    standard = _pdf_standard(pdf_standard, templates_dir)
     outputs: list[Path] = []
 
     def one(path: Path, rel: Path, templates) -> str:
-        written = render_file(path, templates, out_dir / rel, wanted)
+        written = render_file(path, templates, out_dir / rel, wanted, standard)
         outputs.extend(written)
         return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
 
@@ -170,13 +184,14 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="归档输出目录（按源目录结构输出，并写 manifest.json）。")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
-@click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式：docx、pdf。")
+@click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式：docx、pdf、ofd。")
+@_pdf_standard_option
 @_templates_option
 @click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化。")
 @click.option("--shard", default=None, metavar="I/N", help="只处理第 I 份（共 N 份，稳定划分），用于多机分担。")
 @_check_option
-def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, templates_dir: Path | None,
-          force: bool, shard: str | None, check_output: bool) -> None:
+def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, pdf_standard: str | None,
+          templates_dir: Path | None, force: bool, shard: str | None, check_output: bool) -> None:
     """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""
     from replygen import batch as batching
     from replygen.compose import DEFAULT_TEMPLATES
@@ -190,6 +205,7 @@ def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: s
     summary, ok = _guard("批量生成", lambda: batching.batch(
         list(sources), out_dir, templates_root=templates_dir or DEFAULT_TEMPLATES, formats=wanted,
         workers=jobs or os.cpu_count() or 1, force=force, shard=shard_spec,
+        pdf_standard=_pdf_standard(pdf_standard, templates_dir),
         on_plan=progress.start, on_result=progress.update))
     progress.close()
     if not ok or summary is None:
@@ -323,7 +339,7 @@ def check(files: tuple[Path, ...], jobs: int | None, templates_dir: Path | None)
     style = _style(templates_dir)
     paths = document_files(list(files))
     if not paths:
-        click.echo("错误：没有找到 .pdf 或 .docx 文件。", err=True)
+        click.echo("错误：没有找到 .pdf、.docx 或 .ofd 文件。", err=True)
         sys.exit(EXIT_INPUT)
     if not _check_and_report(paths, style, jobs):
         sys.exit(EXIT_INPUT)

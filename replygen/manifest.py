@@ -19,6 +19,8 @@ class Output:
     size: int
     fingerprint: str
     """the inputs' fingerprint this output was rendered from"""
+    standard: str | None = None
+    """the standard the file conforms to: PDF/A-2b, OFD 1.0（GB/T 33190-2016）; None for a plain PDF or a DOCX"""
 
 
 @dataclass

@@ -11,33 +11,47 @@ from replygen.load import load_reply
 from replygen.output import write_outputs
 from replygen.paths import files_below
 
-FORMATS = ("docx", "pdf")
+FORMATS = ("docx", "pdf", "ofd")
 
 
 def document_for(path: Path, templates: Templates) -> Document:
     return templates.compose(load_reply(path))
 
 
-def render_bytes(doc: Document, templates: Templates, fmt: str) -> bytes:
-    if fmt == "pdf":
+def render_bytes(doc: Document, templates: Templates, fmt: str, pdf_standard: str | None = None,
+                 pdf: bytes | None = None) -> bytes:
+    """`pdf_standard`: None or a pdfmeta.STANDARDS key. An OFD is made from the PDF of the same document (`pdf`,
+    rendered here when not given), so that both have the same layout."""
+    if fmt in ("pdf", "ofd"):
         from replygen.writers.pdf import render_pdf
 
-        return render_pdf(doc, templates.style)
+        if fmt == "pdf" or pdf is None:
+            pdf = render_pdf(doc, templates.style, pdf_standard)
+        if fmt == "pdf":
+            return pdf
+        from replygen.ofd import render_ofd
+
+        return render_ofd(doc, templates.style, pdf)
     from replygen.writers.docx import render_docx
 
     return render_docx(doc, templates.style)
 
 
-def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str]) -> list[Path]:
+def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str],
+                pdf_standard: str | None = None) -> list[Path]:
     """Render every format in memory first, so that a failure in one writes none of them."""
-    outputs = render_all(document_for(path, templates), templates, target_stem, formats)
+    outputs = render_all(document_for(path, templates), templates, target_stem, formats, pdf_standard)
     write_outputs(outputs)
     return list(outputs)
 
 
-def render_all(doc: Document, templates: Templates, target_stem: Path, formats: Iterable[str]) -> dict[Path, bytes]:
-    """The one document in each format: {target path: bytes}."""
-    return {target_stem.with_suffix(f".{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
+def render_all(doc: Document, templates: Templates, target_stem: Path, formats: Iterable[str],
+               pdf_standard: str | None = None) -> dict[Path, bytes]:
+    """The one document in each format: {target path: bytes}. A PDF asked for is rendered once and serves the OFD."""
+    formats = list(formats)
+    pdf = render_bytes(doc, templates, "pdf", pdf_standard) if "pdf" in formats else None
+    return {target_stem.with_suffix(f".{fmt}"): pdf if fmt == "pdf" and pdf is not None
+            else render_bytes(doc, templates, fmt, pdf_standard, pdf) for fmt in formats}
 
 
 def reply_files(args: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

@@ -144,6 +144,8 @@ class Style(_Model):
     page_number: PageNumber
     letter: Letter
     colors: dict[str, str]
+    pdf_standard: Literal["pdfa-2b"] | None = None
+    """the PDF standard written when the command line names none (render/batch --pdf-standard)"""
 
     @cached_property
     def text_width(self) -> float:

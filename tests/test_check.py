@@ -295,7 +295,7 @@ def test_cli_unreadable_file(tmp_path: Path) -> None:
     result = replygen("check", str(broken), str(other))
     assert result.returncode == 1
     assert f"错误：{broken}: 无法解析为 PDF" in result.stderr
-    assert f"错误：{other}: 只能检查 .pdf 和 .docx 文件" in result.stderr
+    assert f"错误：{other}: 只能检查 .pdf、.docx 和 .ofd 文件" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -13,7 +13,7 @@ from replygen.style import Style
 
 __all__ = ["Finding", "Report", "check_file"]
 
-SUFFIXES = (".pdf", ".docx")
+SUFFIXES = (".pdf", ".docx", ".ofd")
 
 
 def check_file(path: Path, style: Style) -> Report:
@@ -23,14 +23,22 @@ def check_file(path: Path, style: Style) -> Report:
     try:
         if suffix == ".pdf":
             from replygen.check.pdf import check_pdf
+            from replygen.check.pdfa import check_pdfa
 
-            report.findings = check_pdf(path, style)
+            report.findings = check_pdf(path, style) + check_pdfa(path)
+        elif suffix == ".ofd":
+            from replygen.check.ofd import OfdError, check_ofd
+
+            try:
+                report.findings = check_ofd(path)
+            except OfdError as exc:
+                report.error = f"{path}: {exc}"
         elif suffix == ".docx":
             from replygen.check.docx import check_docx
 
             report.findings = check_docx(path, style)
         else:
-            report.error = f"{path}: 只能检查 .pdf 和 .docx 文件"
+            report.error = f"{path}: 只能检查 .pdf、.docx 和 .ofd 文件"
     except (zipfile.BadZipFile, KeyError) as exc:
         report.error = f"{path}: 不是有效的 DOCX 文件（{type(exc).__name__}: {exc}）"
     except OSError as exc:

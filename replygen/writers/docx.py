@@ -34,8 +34,10 @@ from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
+from replygen.metadata import metadata_of
 from replygen.output import atomic_write
 from replygen.style import Role, Style, signature_lefts, text_width
+from replygen.writers.docxprops import add_custom_properties
 
 __all__ = ["render_docx", "write_docx"]
 
@@ -128,6 +130,7 @@ def _build(doc: Document, style: Style) -> bytes:
         _letterhead(document, style, [p for p in doc.paragraphs if p.group == LETTERHEAD], styles)
         _strip_theme_fonts(document)
     _core_properties(document, doc)
+    add_custom_properties(document, metadata_of(doc))
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()

@@ -212,11 +212,15 @@ def _prepared(style: Style, letter: bool) -> tuple[dict[str, ResolvedFont], obje
     return _PREPARED[key][1], _PREPARED[key][2]
 
 
-def render_pdf(doc: Document, style: Style) -> bytes:
+def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
+    """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
+    from replygen.writers.pdfmeta import pdf_options
+
     weasyprint, font_config = _weasyprint()
     fonts, css = _prepared(style, doc.is_letter)
     html = to_html(doc, style, fonts, inline_css=False)
-    return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config)
+    return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config,
+                                                  **pdf_options(doc, standard))
 
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:

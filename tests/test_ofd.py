@@ -1,0 +1,195 @@
+"""OFD output, judged by an independent reader (easyofd, from PyPI) and an independent rasteriser (ofdraster.py,
+Pillow/FreeType on the OFD alone) against the PDF of the same reply; and `check` on broken packages."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageFilter
+
+from replygen.check.ofd import pdf_page_texts
+from replygen.render import document_for, render_all
+
+from conftest import CONTENT, SEED_YAML
+from ofdraster import render_pages
+
+REPLIES = sorted(CONTENT.rglob("*.yaml"))
+DPI = 100
+# Tolerance for page images: "ink" is any pixel darker than 230/255, so that a hairline antialiased to light grey
+# counts in both images; the measure is the ink in one image farther than one pixel (0.25 mm at 100 dpi) from any
+# ink in the other, as a share of the PDF page's ink. The two rasterisers (Pillow's FreeType vs pdfium) place
+# antialiased edges differently by up to a pixel, which the one-pixel reach absorbs: the content/ replies measure
+# 0.01–0.02 %. A glyph in the wrong place, font or size, or a missing rule, moves whole glyphs' or rules' worth of
+# ink: a 1 mm shift of a page measures far above the limit (test below).
+INK = 230
+STRAY_INK = 0.01
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in text if not c.isspace() and c not in "\u200b\ufffe")
+
+
+@pytest.fixture(scope="module")
+def rendered(templates, tmp_path_factory) -> dict[str, tuple[bytes, bytes]]:
+    out = {}
+    for path in REPLIES:
+        stem = tmp_path_factory.mktemp("ofd") / path.stem
+        files = render_all(document_for(path, templates), templates, stem, ["pdf", "ofd"])
+        out[path.stem] = (files[stem.with_suffix(".pdf")], files[stem.with_suffix(".ofd")])
+    return out
+
+
+@pytest.mark.parametrize("name", [p.stem for p in REPLIES])
+def test_easyofd_reads_the_pdfs_text_page_by_page(name: str, rendered, tmp_path: Path, monkeypatch) -> None:
+    from easyofd import OFD
+
+    pdf, ofd = rendered[name]
+    monkeypatch.chdir(tmp_path)  # easyofd unpacks into the working directory
+    reader = OFD()
+    reader.read(ofd, fmt="binary")
+    pages = reader.data[0]["page_info"]
+    texts = ["".join(cell["text"] for cell in pages[i]["text_list"]) for i in sorted(pages)]
+    expected = pdf_page_texts(pdf)
+    assert len(texts) == len(expected)
+    for number, (got, want) in enumerate(zip(texts, expected, strict=True), start=1):
+        assert _plain(got) == _plain(want), f"第{number}页"
+    fonts = reader.data[0]["fonts"]
+    assert fonts and all(font.get("font_b64") for font in fonts.values())  # each font is a file in the package
+
+
+@pytest.mark.parametrize("name", [p.stem for p in REPLIES])
+def test_fonts_are_embedded_files(name: str, rendered) -> None:
+    from fontTools.ttLib import TTFont
+
+    _, ofd = rendered[name]
+    z = zipfile.ZipFile(io.BytesIO(ofd))
+    fonts = [n for n in z.namelist() if n.startswith("Doc_0/Res/font_")]
+    assert fonts
+    for name_ in fonts:
+        font = TTFont(io.BytesIO(z.read(name_)))
+        assert {"glyf", "CFF "} & set(font.keys())
+        assert font.getBestCmap()
+
+
+def _ink(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("L")) < INK
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(mask.astype("uint8") * 255).filter(ImageFilter.MaxFilter(3))) > 0
+
+
+def _stray(a: Image.Image, b: Image.Image) -> float:
+    w, h = min(a.width, b.width), min(a.height, b.height)
+    x, y = _ink(a.crop((0, 0, w, h))), _ink(b.crop((0, 0, w, h)))
+    return ((x & ~_grow(y)).sum() + (y & ~_grow(x)).sum()) / max(1, y.sum())
+
+
+def _pdf_pages(pdf: bytes) -> list[Image.Image]:
+    document = pdfium.PdfDocument(pdf)
+    return [page.render(scale=DPI / 72).to_pil().convert("RGB") for page in document]
+
+
+@pytest.mark.parametrize("name", [p.stem for p in REPLIES])
+def test_pages_look_like_the_pdfs(name: str, rendered, tmp_path: Path) -> None:
+    pdf, ofd = rendered[name]
+    mine, theirs = render_pages(ofd, DPI), _pdf_pages(pdf)
+    assert len(mine) == len(theirs)
+    for number, (a, b) in enumerate(zip(mine, theirs, strict=True), start=1):
+        a.save(tmp_path / f"{number}-ofd.png")
+        assert _stray(a, b) <= STRAY_INK, f"第{number}页：见 {tmp_path}"
+
+
+def test_the_image_comparison_catches_a_1mm_shift(rendered) -> None:
+    pdf, ofd = rendered["245"]
+    page = render_pages(ofd, DPI)[0]
+    shifted = Image.new("RGB", page.size, "white")
+    shifted.paste(page, (round(DPI / 25.4), 0))
+    assert _stray(shifted, _pdf_pages(pdf)[0]) > 5 * STRAY_INK
+
+
+def test_ofd_bytes_are_reproducible_and_carry_metadata(rendered, templates, tmp_path: Path) -> None:
+    _, ofd = rendered["245"]
+    again = render_all(document_for(SEED_YAML, templates), templates, tmp_path / "245", ["ofd"])
+    assert again[tmp_path / "245.ofd"] == ofd
+    z = zipfile.ZipFile(io.BytesIO(ofd))
+    root = z.read("OFD.xml").decode()
+    assert "<ofd:CustomData Name=\"发文字号\">沪市监提〔2026〕245号</ofd:CustomData>" in root
+    assert "<ofd:Title>对市政协十四届四次会议第0688号提案的答复</ofd:Title>" in root
+    assert z.namelist()[0] == "OFD.xml"
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "replygen", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, **(env or {})})
+
+
+def _rezip(ofd: bytes, drop: str | None = None, edit: tuple[str, str, str] | None = None) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(ofd))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == drop:
+                continue
+            if edit and name == edit[0]:
+                data = data.decode().replace(edit[1], edit[2]).encode()
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def test_check_names_the_fault_in_a_broken_ofd(rendered, tmp_path: Path) -> None:
+    _, ofd = rendered["245"]
+    font = next(n for n in zipfile.ZipFile(io.BytesIO(ofd)).namelist() if n.startswith("Doc_0/Res/font_"))
+    cases = {
+        "truncated.ofd": (ofd[: len(ofd) // 2], "zip 结构损坏或文件被截断"),
+        "no-docbody.ofd": (_rezip(ofd, edit=("OFD.xml", "ofd:DocBody", "ofd:Body")), "没有 DocBody"),
+        "no-font.ofd": (_rezip(ofd, drop=font), f"字体文件 {font} 不在包中"),
+    }
+    for name, (data, _) in cases.items():
+        (tmp_path / name).write_bytes(data)
+    good = tmp_path / "good.ofd"
+    good.write_bytes(ofd)
+    assert run("check", str(good), cwd=tmp_path).returncode == 0
+    for name, (_, message) in cases.items():
+        done = run("check", name, cwd=tmp_path)
+        assert done.returncode == 1, name
+        assert message in done.stderr, (name, done.stderr)
+
+
+def test_check_compares_the_text_with_the_pdf_beside_it(rendered, tmp_path: Path) -> None:
+    pdf, ofd = rendered["245"]
+    (tmp_path / "245.pdf").write_bytes(pdf)
+    (tmp_path / "245.ofd").write_bytes(_rezip(ofd, edit=("Doc_0/Pages/Page_0/Content.xml", "朱瑞庭", "朱瑞廷")))
+    done = run("check", "245.ofd", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ofd-text" in done.stdout and "第1页" in done.stdout
+
+
+def test_a_font_that_may_not_be_embedded_is_refused(tmp_path: Path) -> None:
+    from fontTools.ttLib import TTFont
+
+    from replygen.fonts import resolve
+    from replygen.style import load_style
+
+    song = resolve(load_style(CONTENT.parent / "templates" / "style.yaml"))["song"].face
+    font = TTFont(song.file, fontNumber=song.index)
+    font["OS/2"].fsType = 0x0002  # restricted licence: no embedding
+    restricted = tmp_path / "restricted.otf"
+    font.save(restricted)
+    overrides = tmp_path / "fonts.yaml"
+    overrides.write_text(f"song: {restricted}\n", encoding="utf-8")
+    done = run("render", str(SEED_YAML), "-o", "out", "--format", "ofd", cwd=tmp_path,
+               env={"REPLYGEN_FONTS": str(overrides)})
+    assert done.returncode == 1
+    assert "不能嵌入" in done.stderr and "授权不允许嵌入" in done.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -21,7 +21,7 @@ from replygen.limits import Limits
 from replygen.load import load_reply
 from replygen.paths import files_below
 
-SUFFIXES = (".txt", ".docx")
+SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".mhtml", ".mht")
 DEFAULT_ISSUER = "imported"
 
 
@@ -31,9 +31,11 @@ class Imported:
     yaml: str
     found: list[str]
     """recognised elements, in the order met"""
-    warnings: list[tuple[int, str]]
-    """(line, message): lines kept as printed because nothing recognised them, and elements kept verbatim"""
+    warnings: list[tuple[str, str]]
+    """(where, message): lines kept as printed because nothing recognised them, located as `12` (line) or
+    `第2页第5行` (PDF); where is empty for a warning about the whole reply"""
     fallback_lines: int
+    format: str = "txt"
 
 
 def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
@@ -50,7 +52,9 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
     header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
     text = to_yaml(result, header)
     _check(path, text, shape(source.text), templates)
-    return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
+    warnings = sorted(draft.warnings, key=lambda w: (w[0].page or 0, w[0].no) if w[0] else (0, 0))
+    return Imported(path, text, draft.found, [(line.where if line else "", message) for line, message in warnings],
+                    draft.fallback_lines, source.format)
 
 
 def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates) -> None:

@@ -1,4 +1,6 @@
-"""An archived reply's text as numbered lines: plain text (UTF-8 or GB18030, detected) or a DOCX's paragraphs."""
+"""An archived reply's text as numbered lines: plain text (UTF-8 or GB18030, detected), a DOCX's paragraphs, a PDF's
+paragraphs from its layout (pdf.py), a web page's reply block (html.py); .doc/.wps/.rtf/.odt come as DOCX made by
+LibreOffice (office.py). Every format gives the same Lines, so the recogniser never knows where they came from."""
 
 from __future__ import annotations
 
@@ -17,14 +19,22 @@ SPACE = re.compile(r"[\s\u3000\u00a0\ufeff]+")
 """White space as the round trip ignores it: ASCII and Unicode spaces, the ideographic space, NBSP, a stray BOM."""
 
 _HEADER_KEY = re.compile(r"^[a-z_]+:")
+HTML_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 
 
 @dataclass(frozen=True)
 class Line:
-    """One non-blank line of the source, trimmed, with its line number (DOCX: paragraph number)."""
+    """One non-blank line of the source, trimmed, with its line number (DOCX: paragraph number; PDF: the row on
+    its page where the paragraph starts, and the page)."""
 
     no: int
     text: str
+    page: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The place a clerk looks: `12` (line), or `第2页第5行` in a PDF."""
+        return f"第{self.page}页第{self.no}行" if self.page else str(self.no)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class Source:
     path: Path
     lines: tuple[Line, ...]
     encoding: str
+    """the text's encoding, or the format it was read from (docx, pdf)"""
+    format: str = "txt"
 
     @property
     def text(self) -> str:
@@ -54,8 +66,19 @@ def read_source(path: Path, limits: Limits | None = None) -> Source:
     """The source's lines, within the limits (default: from the REPLYGEN_* variables)."""
     limits = limits or Limits.from_env()
     raw = _read_bounded(path, limits.import_bytes)
-    if path.suffix.lower() == ".docx":
-        return Source(path, _docx_lines(path, raw, limits), "docx")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return Source(path, docx_lines(path, raw, limits), "docx", "docx")
+    if suffix == ".pdf":
+        from replygen.importer.pdf import pdf_paragraphs
+
+        lines = tuple(Line(p.row, text, p.page) for p in pdf_paragraphs(path, raw) if (text := _trim(p.text)))
+        return Source(path, lines, "pdf", "pdf")
+    if suffix in HTML_SUFFIXES:
+        from replygen.importer.html import page_lines
+
+        found, encoding = page_lines(path, raw)
+        return Source(path, _text_lines(found), encoding, suffix.lstrip("."))
     text, encoding = decode(raw, path)
     return Source(path, _text_lines(text.splitlines()), encoding)
 
@@ -111,7 +134,7 @@ def _trim(line: str) -> str:
     return _RUN.sub(r"\1", _BREAKS.sub(" ", line).replace("\ufeff", "")).strip()
 
 
-def _docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
+def docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
     import docx
     from lxml.etree import XMLSyntaxError
 

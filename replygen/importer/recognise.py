@@ -47,7 +47,8 @@ class Draft:
     choices: list[Choice] = field(default_factory=list)
     body: list[Segment] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
-    warnings: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[Line | None, str]] = field(default_factory=list)
+    """(the line it is about, or None for the whole reply; message)"""
     fallback_lines: int = 0
     category: str | None = None
 
@@ -56,7 +57,7 @@ class Draft:
             self.found.append(element)
 
     def unrecognised(self, line: Line, where: str) -> None:
-        self.warnings.append((line.no, f"未识别的{where}内容，按原样保留：{line.text[:30]}"))
+        self.warnings.append((line, f"未识别的{where}内容，按原样保留：{line.text[:30]}"))
         self.fallback_lines += 1
 
 
@@ -507,5 +508,5 @@ def _kind(draft: Draft) -> None:
         kind = "suggestion"
     else:
         kind = "proposal"
-        draft.warnings.append((0, "看不出是提案还是建议的答复，暂按提案（kind: proposal）处理"))
+        draft.warnings.append((None, "看不出是提案还是建议的答复，暂按提案（kind: proposal）处理"))
     fields["kind"] = kind

@@ -15,13 +15,15 @@ from replygen.compose import Templates
 from replygen.errors import ReplyError
 from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
-from replygen.importer.read import read_source, shape
+from replygen.importer.office import OFFICE_SUFFIXES
+from replygen.importer.read import HTML_SUFFIXES, read_source, shape
 from replygen.importer.recognise import NotAReply, recognise
+from replygen.importer.resplit import resplit
 from replygen.limits import Limits
 from replygen.load import load_reply
 from replygen.paths import files_below
 
-SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm", ".mhtml", ".mht")
+SUFFIXES = (".txt", ".docx", ".pdf", *HTML_SUFFIXES, *OFFICE_SUFFIXES)
 DEFAULT_ISSUER = "imported"
 
 
@@ -39,9 +41,10 @@ class Imported:
 
 
 def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
-                 limits: Limits | None = None) -> Imported:
-    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost."""
-    source = read_source(path, limits)
+                 limits: Limits | None = None, converted: Path | None = None) -> Imported:
+    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost.
+    `converted`: the DOCX LibreOffice made of a .doc/.wps/.rtf/.odt (see office.convert), else made here."""
+    source = resplit(read_source(path, limits, converted))
     if not source.lines:
         raise ReplyError.at("文件中没有文字", path)
     try:
@@ -49,12 +52,16 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
     except NotAReply:
         raise ReplyError.at("看不出这是一份答复：没有标题、主送、开头语或日期，或者没有正文", path) from None
     result = assemble(draft, source, templates)
-    header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
+    header = f"由 replygen import 从 {path.name} 导入（{_how(source)}）。as_printed 中是按原样保留的印刷文字。"
     text = to_yaml(result, header)
     _check(path, text, shape(source.text), templates)
     warnings = sorted(draft.warnings, key=lambda w: (w[0].page or 0, w[0].no) if w[0] else (0, 0))
     return Imported(path, text, draft.found, [(line.where if line else "", message) for line, message in warnings],
                     draft.fallback_lines, source.format)
+
+
+def _how(source) -> str:
+    return f"编码：{source.encoding}" if source.format in ("txt", "docx") else f"格式：{source.format}，{source.encoding}"
 
 
 def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates) -> None:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import io
 import os
 import re
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from replygen.errors import ReplyError
+from replygen.importer.office import OFFICE_SUFFIXES, converted_one
 from replygen.limits import Limits, too_large
 
 SPACE = re.compile(r"[\s\u3000\u00a0\ufeff]+")
@@ -62,28 +64,36 @@ def shape(text: str) -> tuple[str, ...]:
     return tuple(line for line in map(squeeze, text.split("\n")) if line)
 
 
-def read_source(path: Path, limits: Limits | None = None) -> Source:
-    """The source's lines, within the limits (default: from the REPLYGEN_* variables)."""
+def read_source(path: Path, limits: Limits | None = None, converted: Path | None = None) -> Source:
+    """The source's lines, within the limits (default: from the REPLYGEN_* variables). A .doc/.wps/.rtf/.odt is
+    read from `converted`, its DOCX made by office.convert (converted here when not given)."""
     limits = limits or Limits.from_env()
-    raw = _read_bounded(path, limits.import_bytes)
     suffix = path.suffix.lower()
+    if suffix in OFFICE_SUFFIXES:
+        if converted is None:
+            with tempfile.TemporaryDirectory(prefix="replygen-import-") as work:
+                return read_source(path, limits, converted_one(path, limits, Path(work)))
+        raw = read_bounded(converted, limits.import_bytes)
+        return Source(path, docx_lines(path, raw, limits), "LibreOffice 转换", suffix.lstrip("."))
+    raw = read_bounded(path, limits.import_bytes)
     if suffix == ".docx":
         return Source(path, docx_lines(path, raw, limits), "docx", "docx")
     if suffix == ".pdf":
         from replygen.importer.pdf import pdf_paragraphs
 
         lines = tuple(Line(p.row, text, p.page) for p in pdf_paragraphs(path, raw) if (text := _trim(p.text)))
-        return Source(path, lines, "pdf", "pdf")
+        return Source(path, lines, "文字层", "pdf")
     if suffix in HTML_SUFFIXES:
         from replygen.importer.html import page_lines
 
         found, encoding = page_lines(path, raw)
-        return Source(path, _text_lines(found), encoding, suffix.lstrip("."))
+        return Source(path, tuple(Line(no, text) for no, line in found if (text := _trim(line))), encoding,
+                      suffix.lstrip("."))
     text, encoding = decode(raw, path)
     return Source(path, _text_lines(text.splitlines()), encoding)
 
 
-def _read_bounded(path: Path, limit: int) -> bytes:
+def read_bounded(path: Path, limit: int) -> bytes:
     """The file's bytes, refused by its size before reading, and by what was read (a file still growing)."""
     with path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size

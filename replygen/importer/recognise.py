@@ -133,10 +133,13 @@ def _head(draft: Draft, lines: list[Line]) -> None:
         elif m := P.DOC_NUMBER.match(text):
             fields["doc_number"] = m["number"].strip()
             draft.note("发文字号")
+            if m["code"]:
+                draft.category = m["code"]
+                draft.note("答复类别")
             if m["signer"]:
                 fields["signer"] = m["name"]
                 draft.note("签发人")
-                printed.append({"doc_number": m["number"].strip(), "signer": m["signer"]})
+                printed.append({"doc_number": text[: m.start("signer")].strip(), "signer": m["signer"]})
             else:
                 printed.append({"doc_number": text})
         elif m := P.SIGNER.match(text):

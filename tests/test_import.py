@@ -17,6 +17,7 @@ import pytest
 from replygen.compose import Templates
 from replygen.importer import Imported, import_reply
 from replygen.importer.read import read_source, squeeze
+from replygen.importer.resplit import resplit
 from replygen.load import load_reply
 from replygen.render import render_bytes
 
@@ -33,7 +34,7 @@ def roundtrip(path: Path, templates: Templates) -> tuple[Imported, list[tuple[st
     doc = templates.compose(loaded)
     data = render_bytes(doc, templates, "docx")
     docx_text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
-    assert lines_without_spaces(docx_text) == lines_without_spaces(read_source(path).text)
+    assert lines_without_spaces(docx_text) == lines_without_spaces(resplit(read_source(path)).text)
     return imported, [(p.role, p.text) for p in doc.paragraphs]
 
 

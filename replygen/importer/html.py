@@ -28,6 +28,7 @@ DROPPED = {"script", "style", "noscript", "template", "iframe", "head", "title",
 META = re.compile(r"^[【\[]?(?:发布日期|发布时间|发文日期|来源|信息来源|文章来源|浏览次数|浏览量|点击数|点击量|访问次数|阅读次数|"
                   r"阅读量|责任编辑|编辑|作者|字号|字体|打印本页|打印|关闭窗口|关闭|分享到|分享)")
 """The page's own lines about the page (its date, source, view count, print and close links)."""
+_DATE_ANYWHERE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零O0一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月")
 _DATE_LINE = re.compile(r"(\d{4}|[〇○零O0一二三四五六七八九]{4})\s*年.{1,6}日$|^\d{4}\s+\d{3,4}$")
 
 
@@ -43,9 +44,9 @@ def page_lines(path: Path, raw: bytes) -> tuple[list[tuple[int, str]], str]:
         root = lxml.html.document_fromstring(text)
     except Exception:  # lxml raises ParserError or XMLSyntaxError on pages with nothing to parse
         raise ReplyError.at("网页无法解析：不是 HTML 文件，或内容为空", path) from None
-    for element in root.xpath("//comment() | //processing-instruction()"):
+    for element in list(root.xpath("//comment() | //processing-instruction()")):
         _drop(element)
-    for element in root.iter(*DROPPED):
+    for element in list(root.iter(*DROPPED)):
         _drop(element)
     block = _reply_block(root)
     if block is None:
@@ -114,10 +115,20 @@ def _reply_block(root):
 
 
 def _holds_reply(lines: list[str]) -> bool:
+    """A salutation or an opening, then a date or a closing formula (or a salutation, an opening and more); or
+    one long line with both (a reply that
+    lost its line breaks, cut again by resplit.py)."""
     start = next((i for i, line in enumerate(lines)
                   if (P.SALUTATION.match(line) and re.search(r"(委员|代表|同志|局|会|委)[:：]$", line))
                   or P.OPENING.search(line)), None)
-    return start is not None and any(_DATE_LINE.search(line) for line in lines[start + 1:])
+    if start is None:
+        return False
+    if any(_DATE_LINE.search(line) or P.CLOSING.match(line) for line in lines[start + 1:]):
+        return True
+    if start + 2 < len(lines) and P.OPENING.search(lines[start + 1]):  # a reply published without its end
+        return True
+    line = lines[start]
+    return len(line) >= 150 and bool(P.OPENING.search(line)) and bool(_DATE_ANYWHERE.search(line))
 
 
 def _lines(element) -> list[tuple[int, str]]:

@@ -1,6 +1,8 @@
-"""Import archived replies (plain text or DOCX) into reply YAML that renders back to the same text.
+"""Import archived replies (text, DOCX, PDF, web pages; .doc/.wps/.rtf/.odt through LibreOffice) into reply YAML
+that renders back to the same text.
 
-read → recognise (a draft: every line verbatim, plus structured alternatives) → assemble (keep the most
+read (one module per format, all giving Lines; resplit.py cuts a reply that lost its line breaks)
+→ recognise (a draft: every line verbatim, plus structured alternatives) → assemble (keep the most
 structured alternative the templates reproduce exactly) → emit (YAML, reloaded and composed once more to check).
 """
 
@@ -72,7 +74,7 @@ def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates)
 
 
 def targets(args: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
-    """(source, the YAML to write for it): each file argument, and the .txt/.docx files below each folder
+    """(source, the YAML to write for it): each file argument, and the importable files (SUFFIXES) below each folder
     argument, sorted; each source once.
 
     The YAML sits where the source sits below its folder argument (as render places outputs), so that two

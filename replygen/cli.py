@@ -389,13 +389,17 @@ def lint(files: tuple[Path, ...], fix: bool, jobs: int | None) -> None:
               help="覆盖内容不同的已有 YAML（原文件先备份到 <输出目录>/.history/）。Replace differing YAML, keeping a backup.")
 @_templates_option
 def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool, templates_dir: Path | None) -> None:
-    """导入存档答复：把 .txt（UTF-8 或 GB18030）和 .docx 答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐行逐字一致。
+    """导入存档答复：把 .txt（UTF-8 或 GB18030）、.docx、.pdf、网页（.html .htm .mhtml）和 .doc .wps .rtf .odt
+    （经 LibreOffice 转换）答复转为 <输出目录>/<文件名>.yaml，生成后与原文逐行逐字一致。
 
     文件夹中的答复按原来的子文件夹写出（旧答复/甲/1.txt → <输出目录>/甲/1.yaml）；同处有同名的 .txt 和 .docx 时，
     .txt 写为 1.yaml，.docx 写为 1-docx.yaml（再重名时加序号）。已有的 YAML 与导入结果不同时不覆盖（报错，其他文件照常
     导入），除非加 --overwrite；内容相同时不重写（未变）。
     """
+    import tempfile
+
     from replygen.importer import Imported, import_reply, targets
+    from replygen.importer.office import convert_all as office_batch
     from replygen.importer.save import save
     from replygen.importer.summary import summary_table
     from replygen.limits import Limits
@@ -407,9 +411,16 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool
     if not ok:
         sys.exit(EXIT_INPUT)
     paths = targets(list(files), out_dir)
+    scratch = tempfile.TemporaryDirectory(prefix="replygen-import-")
+    converted = office_batch([path for path, _ in paths], Path(scratch.name), limits)
 
     def one(path: Path, target: Path) -> Imported | None:
-        result, _ = _guard(str(path), lambda: import_reply(path, templates, issuer, limits))
+        docx = converted.get(path)
+        if isinstance(docx, ReplyError):
+            for problem in docx.problems:
+                click.echo(f"错误：{problem}", err=True)
+            return None
+        result, _ = _guard(str(path), lambda: import_reply(path, templates, issuer, limits, docx))
         if result is None:
             return None
         saved, _ = _guard(str(target), lambda: save(target, result.yaml, out_dir, path, overwrite))
@@ -421,11 +432,12 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool
                    f"已导入：{path} → {target}" + (f"（覆盖，原文件备份为 {saved.backup}）" if saved.backup else ""))
         return result
 
-    results = [(str(path), one(path, target)) for path, target in paths]
+    with scratch:
+        results = [(str(path), one(path, target)) for path, target in paths]
     if len(paths) > 1 or any(p.is_dir() for p in files):
         click.echo(summary_table(results))
     if not paths:
-        click.echo("没有找到 .txt 或 .docx 文件。", err=True)
+        click.echo("没有找到可导入的文件（.txt .docx .pdf .html .htm .mhtml .doc .wps .rtf .odt）。", err=True)
     if not paths or any(r is None for _, r in results):
         sys.exit(EXIT_INPUT)
 

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Sets up everything replygen needs on Debian 12, installing only what is missing:
 #   scripts/setup.sh          system libraries and CJK fonts for rendering, and .venv with replygen
+#   scripts/setup.sh --import also LibreOffice Writer, which `replygen import` uses for .doc/.wps/.rtf/.odt
 #   scripts/setup.sh --test   also what the tests use: poppler-utils, LibreOffice Writer, Chromium, and test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_tests=0
+want_import=0
 [ "${1:-}" = "--test" ] && want_tests=1
+[ "${1:-}" = "--import" ] && want_import=1
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(fontconfig libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-arphic-ukai)
 command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3 python3-venv)
+[ "$want_import" = 1 ] && packages+=(libreoffice-writer-nogui)
 [ "$want_tests" = 1 ] && packages+=(poppler-utils libreoffice-writer-nogui chromium)
 
 missing=()

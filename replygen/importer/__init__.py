@@ -1,6 +1,8 @@
-"""Import archived replies (plain text or DOCX) into reply YAML that renders back to the same text.
+"""Import archived replies (text, DOCX, PDF, web pages; .doc/.wps/.rtf/.odt through LibreOffice) into reply YAML
+that renders back to the same text.
 
-read → recognise (a draft: every line verbatim, plus structured alternatives) → assemble (keep the most
+read (one module per format, all giving Lines; resplit.py cuts a reply that lost its line breaks)
+→ recognise (a draft: every line verbatim, plus structured alternatives) → assemble (keep the most
 structured alternative the templates reproduce exactly) → emit (YAML, reloaded and composed once more to check).
 """
 
@@ -15,13 +17,15 @@ from replygen.compose import Templates
 from replygen.errors import ReplyError
 from replygen.importer.assemble import assemble
 from replygen.importer.emit import to_yaml
-from replygen.importer.read import read_source, shape
+from replygen.importer.office import OFFICE_SUFFIXES
+from replygen.importer.read import HTML_SUFFIXES, read_source, shape
 from replygen.importer.recognise import NotAReply, recognise
+from replygen.importer.resplit import resplit
 from replygen.limits import Limits
 from replygen.load import load_reply
 from replygen.paths import files_below
 
-SUFFIXES = (".txt", ".docx")
+SUFFIXES = (".txt", ".docx", ".pdf", *HTML_SUFFIXES, *OFFICE_SUFFIXES)
 DEFAULT_ISSUER = "imported"
 
 
@@ -31,15 +35,18 @@ class Imported:
     yaml: str
     found: list[str]
     """recognised elements, in the order met"""
-    warnings: list[tuple[int, str]]
-    """(line, message): lines kept as printed because nothing recognised them, and elements kept verbatim"""
+    warnings: list[tuple[str, str]]
+    """(where, message): lines kept as printed because nothing recognised them, located as `12` (line) or
+    `第2页第5行` (PDF); where is empty for a warning about the whole reply"""
     fallback_lines: int
+    format: str = "txt"
 
 
 def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
-                 limits: Limits | None = None) -> Imported:
-    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost."""
-    source = read_source(path, limits)
+                 limits: Limits | None = None, converted: Path | None = None) -> Imported:
+    """One source as reply YAML; limits (default: from the REPLYGEN_* variables) bound what reading it may cost.
+    `converted`: the DOCX LibreOffice made of a .doc/.wps/.rtf/.odt (see office.convert), else made here."""
+    source = resplit(read_source(path, limits, converted))
     if not source.lines:
         raise ReplyError.at("文件中没有文字", path)
     try:
@@ -47,10 +54,16 @@ def import_reply(path: Path, templates: Templates, issuer: str = DEFAULT_ISSUER,
     except NotAReply:
         raise ReplyError.at("看不出这是一份答复：没有标题、主送、开头语或日期，或者没有正文", path) from None
     result = assemble(draft, source, templates)
-    header = f"由 replygen import 从 {path.name} 导入（编码：{source.encoding}）。as_printed 中是按原样保留的印刷文字。"
+    header = f"由 replygen import 从 {path.name} 导入（{_how(source)}）。as_printed 中是按原样保留的印刷文字。"
     text = to_yaml(result, header)
     _check(path, text, shape(source.text), templates)
-    return Imported(path, text, draft.found, sorted(draft.warnings), draft.fallback_lines)
+    warnings = sorted(draft.warnings, key=lambda w: (w[0].page or 0, w[0].no) if w[0] else (0, 0))
+    return Imported(path, text, draft.found, [(line.where if line else "", message) for line, message in warnings],
+                    draft.fallback_lines, source.format)
+
+
+def _how(source) -> str:
+    return f"编码：{source.encoding}" if source.format in ("txt", "docx") else f"格式：{source.format}，{source.encoding}"
 
 
 def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates) -> None:
@@ -61,7 +74,7 @@ def _check(path: Path, text: str, target: tuple[str, ...], templates: Templates)
 
 
 def targets(args: list[Path], out_dir: Path) -> list[tuple[Path, Path]]:
-    """(source, the YAML to write for it): each file argument, and the .txt/.docx files below each folder
+    """(source, the YAML to write for it): each file argument, and the importable files (SUFFIXES) below each folder
     argument, sorted; each source once.
 
     The YAML sits where the source sits below its folder argument (as render places outputs), so that two

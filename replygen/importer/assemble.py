@@ -80,6 +80,7 @@ def _why_not(doc: Document | None, source: Source, issuer: str) -> ReplyError:
     target, got = shape(source.text), shape(doc.text)  # one entry per source line: no source line is all space
     k = next((i for i, (a, b) in enumerate(zip(got, target, strict=False)) if a != b), min(len(got), len(target)))
     want, made = (lines[k][:12] if k < len(lines) else "（无）" for lines in (target, got))
-    line = source.lines[min(k, len(source.lines) - 1)].no
+    line = source.lines[min(k, len(source.lines) - 1)]
     return ReplyError.at(f"无法无损导入：用发文机关档案“{issuer}”生成的文字与原文不一致（原文“{want}”，生成的是“{made}”）；"
-                         "请换用不加版头文字的档案（header: none）", source.path, line)
+                         "请换用不加版头文字的档案（header: none）" + (f"（{line.where}）" if line.page else ""),
+                         source.path, None if line.page else line.no)

@@ -20,7 +20,9 @@ CATEGORY = re.compile(
 CATEGORY_WORDS = {"解决采纳": "A", "解决或采纳": "A", "正在解决": "B", "列入计划拟解决": "B", "计划解决": "C"}
 DOC_NUMBER = re.compile(
     r"^(?P<number>[\u4e00-\u9fff]{1,12}\s*[〔\[【（(]\s*\d{4}\s*[〕\]】）)]?\s*\d*\s*号?)"
+    r"(?:\s*[（(【〔\[]\s*(?P<code>[A-D]\d?)\s*类?\s*[)）】〕\]])?"
     rf"(?:\s*(?P<signer>签发人{COLON}\s*(?P<name>\S+)))?$")
+"""发文字号, with the category some offices append in any bracket (华建复〔2017〕5号(B类), 【A类】, 〔B〕)."""
 SIGNER = re.compile(rf"^签发人{COLON}\s*(?P<name>\S+)$")
 TITLE_END = re.compile(r"(答复|复函|回复|答复函|的函|会办意见|协办意见|办理意见)$")
 TITLE_START = re.compile(r"^(\S{2,20}?关于|对|关于)")
@@ -36,7 +38,7 @@ CONTACT_LABEL = re.compile(r"联\s*系\s*人|联系电话|联系单位|联系方
 SALUTATION = re.compile(rf"^(?P<who>.{{1,80}}?){COLON}$")
 PERSONS = re.compile(
     r"^(?P<hon>尊敬的)?(?P<names>[^、，,：:等]{1,6}(?:、[^、，,：:等]{1,6})*?)"
-    r"(?:等(?P<total>\d+)位|(?P<etc>等))?(?P<title>委员|代表)$")
+    r"(?:等(?P<total>\d+)位|(?P<etc>等[一二三四五六七八九十\d]*位?))?(?P<title>委员|代表)$")
 ORGANISATION = re.compile(r"(区委|市委|县委|省委|委员会|小组|支部|党|局|政府|办公室|单位|界别|组)$")
 OPENING = re.compile(r"收悉|答复如下|回复如下|函复如下|复函如下|研究办理|已收到|办理情况")
 QUOTED = re.compile(r"[“《\"](?P<subject>[^”》\"]{2,})[”》\"]")
@@ -45,7 +47,9 @@ CLOSING = re.compile(
     r"^(?:最后[,，]?|再次|此外[,，]?|衷心|非常|首先[,，]?)*"
     r"(?:感谢|谢谢|欢迎|特此|专此|此复|此致|敬礼|以上答复|以上办理|希望您|希望你|请您|请你|如有|恳请)")
 DATE_AR = re.compile(r"^(?P<y>\d{4})\s*年?\s*(?P<rest>[\d\s月日]+?)\s*日?$")
-DATE_CN = re.compile(rf"^(?P<y>[{CN_DIGITS}]{{4}})年(?P<m>[{CN}]{{1,2}})月(?P<d>[{CN}]{{1,3}})日$")
+YEAR_ZEROS = "〇○零Oo0０Ｏ"
+"""What offices type for the zero of a year in Chinese numerals: 二〇一七, 二○一七, 二0一七, 二O一七, 二零一七."""
+DATE_CN = re.compile(rf"^(?P<y>[{CN_DIGITS}{YEAR_ZEROS}]{{4}})\s*年\s*(?P<m>[{CN}]{{1,2}})\s*月\s*(?P<d>[{CN}]{{1,3}})\s*日$")
 PRINTED = re.compile(r"^(?P<organ>\S.*?)\s*(?P<date>\d{4}年\d{1,2}月\d{1,2}日)印发$")
 CC = re.compile(rf"^抄\s*送{COLON}\s*(?P<rest>.+)$")
 COPIES = re.compile(r"[（(](?P<n>\d+)份[)）]$")
@@ -65,10 +69,15 @@ SENTENCE_END = "。！？；!?;"
 ITEM_BOUNDARY = "。；;，,：:！？!?"
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def parse_date(text: str) -> dt.date | None:
     """2024年6月26日, 二○一一年五月十日, or a date whose 年月日 a web page lost (2025 915), when unambiguous."""
+    text = text.translate(_FULL_WIDTH_DIGITS)
     if m := DATE_CN.match(text):
-        return _date(cn_year(m["y"]), cn_value(m["m"]), cn_value(m["d"]))
+        year = re.sub(f"[{YEAR_ZEROS}]", "〇", m["y"])
+        return _date(cn_year(year), cn_value(m["m"]), cn_value(m["d"]))
     if m := DATE_AR.match(text):
         parts = [p for p in re.split(r"[\s月日]+", m["rest"]) if p]
         if len(parts) == 2:

@@ -1,30 +1,42 @@
-"""An archived reply's text as numbered lines: plain text (UTF-8 or GB18030, detected) or a DOCX's paragraphs."""
+"""An archived reply's text as numbered lines: plain text (UTF-8 or GB18030, detected), a DOCX's paragraphs, a PDF's
+paragraphs from its layout (pdf.py), a web page's reply block (html.py); .doc/.wps/.rtf/.odt come as DOCX made by
+LibreOffice (office.py). Every format gives the same Lines, so the recogniser never knows where they came from."""
 
 from __future__ import annotations
 
 import io
 import os
 import re
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from replygen.errors import ReplyError
+from replygen.importer.office import OFFICE_SUFFIXES, converted_one
 from replygen.limits import Limits, too_large
 
 SPACE = re.compile(r"[\s\u3000\u00a0\ufeff]+")
 """White space as the round trip ignores it: ASCII and Unicode spaces, the ideographic space, NBSP, a stray BOM."""
 
 _HEADER_KEY = re.compile(r"^[a-z_]+:")
+HTML_SUFFIXES = (".html", ".htm", ".mhtml", ".mht")
 
 
 @dataclass(frozen=True)
 class Line:
-    """One non-blank line of the source, trimmed, with its line number (DOCX: paragraph number)."""
+    """One non-blank line of the source, trimmed, with its line number (DOCX: paragraph number; PDF: the row on
+    its page where the paragraph starts, and the page)."""
 
     no: int
     text: str
+    page: int | None = None
+
+    @property
+    def where(self) -> str:
+        """The place a clerk looks: `12` (line), or `第2页第5行` in a PDF."""
+        return f"第{self.page}页第{self.no}行" if self.page else str(self.no)
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,8 @@ class Source:
     path: Path
     lines: tuple[Line, ...]
     encoding: str
+    """the text's encoding, or the format it was read from (docx, pdf)"""
+    format: str = "txt"
 
     @property
     def text(self) -> str:
@@ -50,17 +64,36 @@ def shape(text: str) -> tuple[str, ...]:
     return tuple(line for line in map(squeeze, text.split("\n")) if line)
 
 
-def read_source(path: Path, limits: Limits | None = None) -> Source:
-    """The source's lines, within the limits (default: from the REPLYGEN_* variables)."""
+def read_source(path: Path, limits: Limits | None = None, converted: Path | None = None) -> Source:
+    """The source's lines, within the limits (default: from the REPLYGEN_* variables). A .doc/.wps/.rtf/.odt is
+    read from `converted`, its DOCX made by office.convert (converted here when not given)."""
     limits = limits or Limits.from_env()
-    raw = _read_bounded(path, limits.import_bytes)
-    if path.suffix.lower() == ".docx":
-        return Source(path, _docx_lines(path, raw, limits), "docx")
+    suffix = path.suffix.lower()
+    if suffix in OFFICE_SUFFIXES:
+        if converted is None:
+            with tempfile.TemporaryDirectory(prefix="replygen-import-") as work:
+                return read_source(path, limits, converted_one(path, limits, Path(work)))
+        raw = read_bounded(converted, limits.import_bytes)
+        return Source(path, docx_lines(path, raw, limits), "LibreOffice 转换", suffix.lstrip("."))
+    raw = read_bounded(path, limits.import_bytes)
+    if suffix == ".docx":
+        return Source(path, docx_lines(path, raw, limits), "docx", "docx")
+    if suffix == ".pdf":
+        from replygen.importer.pdf import pdf_paragraphs
+
+        lines = tuple(Line(p.row, text, p.page) for p in pdf_paragraphs(path, raw) if (text := _trim(p.text)))
+        return Source(path, lines, "文字层", "pdf")
+    if suffix in HTML_SUFFIXES:
+        from replygen.importer.html import page_lines
+
+        found, encoding = page_lines(path, raw)
+        return Source(path, tuple(Line(no, text) for no, line in found if (text := _trim(line))), encoding,
+                      suffix.lstrip("."))
     text, encoding = decode(raw, path)
     return Source(path, _text_lines(text.splitlines()), encoding)
 
 
-def _read_bounded(path: Path, limit: int) -> bytes:
+def read_bounded(path: Path, limit: int) -> bytes:
     """The file's bytes, refused by its size before reading, and by what was read (a file still growing)."""
     with path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size
@@ -111,7 +144,7 @@ def _trim(line: str) -> str:
     return _RUN.sub(r"\1", _BREAKS.sub(" ", line).replace("\ufeff", "")).strip()
 
 
-def _docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
+def docx_lines(path: Path, raw: bytes, limits: Limits) -> tuple[Line, ...]:
     import docx
     from lxml.etree import XMLSyntaxError
 

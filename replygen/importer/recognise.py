@@ -47,7 +47,8 @@ class Draft:
     choices: list[Choice] = field(default_factory=list)
     body: list[Segment] = field(default_factory=list)
     found: list[str] = field(default_factory=list)
-    warnings: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[Line | None, str]] = field(default_factory=list)
+    """(the line it is about, or None for the whole reply; message)"""
     fallback_lines: int = 0
     category: str | None = None
 
@@ -56,7 +57,7 @@ class Draft:
             self.found.append(element)
 
     def unrecognised(self, line: Line, where: str) -> None:
-        self.warnings.append((line.no, f"未识别的{where}内容，按原样保留：{line.text[:30]}"))
+        self.warnings.append((line, f"未识别的{where}内容，按原样保留：{line.text[:30]}"))
         self.fallback_lines += 1
 
 
@@ -132,10 +133,13 @@ def _head(draft: Draft, lines: list[Line]) -> None:
         elif m := P.DOC_NUMBER.match(text):
             fields["doc_number"] = m["number"].strip()
             draft.note("发文字号")
+            if m["code"]:
+                draft.category = m["code"]
+                draft.note("答复类别")
             if m["signer"]:
                 fields["signer"] = m["name"]
                 draft.note("签发人")
-                printed.append({"doc_number": m["number"].strip(), "signer": m["signer"]})
+                printed.append({"doc_number": text[: m.start("signer")].strip(), "signer": m["signer"]})
             else:
                 printed.append({"doc_number": text})
         elif m := P.SIGNER.match(text):
@@ -507,5 +511,5 @@ def _kind(draft: Draft) -> None:
         kind = "suggestion"
     else:
         kind = "proposal"
-        draft.warnings.append((0, "看不出是提案还是建议的答复，暂按提案（kind: proposal）处理"))
+        draft.warnings.append((None, "看不出是提案还是建议的答复，暂按提案（kind: proposal）处理"))
     fields["kind"] = kind

@@ -7,15 +7,16 @@ from replygen.style import text_width
 
 
 def summary_table(results: list[tuple[str, Imported | None]]) -> str:
-    """One row per file: name, recognised elements, lines kept as plain paragraphs (or 失败)."""
-    rows = [("文件", "原样保留行数", "识别的要素")]
+    """One row per file: name, format, lines kept as printed (or 失败), recognised elements."""
+    rows = [("文件", "格式", "原样保留行数", "识别的要素")]
     for name, result in results:
+        kind = name.rsplit(".", 1)[-1].lower() if "." in name else "—"
         if result is None:
-            rows.append((name, "失败", "—"))
+            rows.append((name, kind, "失败", "—"))
         else:
-            rows.append((name, str(result.fallback_lines), "、".join(result.found) or "—"))
-    widths = [max(_width(r[i]) for r in rows) for i in range(2)]
-    return "\n".join(f"{_pad(r[0], widths[0])}  {_pad(r[1], widths[1])}  {r[2]}" for r in rows)
+            rows.append((name, result.format, str(result.fallback_lines), "、".join(result.found) or "—"))
+    widths = [max(_width(r[i]) for r in rows) for i in range(3)]
+    return "\n".join("  ".join(_pad(r[i], widths[i]) for i in range(3)) + f"  {r[3]}" for r in rows)
 
 
 def _width(text: str) -> int:

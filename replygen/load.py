@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from replygen import model
-from replygen.errors import Problem, ReplyError
-from replygen.yamlsource import DataPath, YamlSource, load_yaml
+from replygen.errors import Problem, ReplyError, shown
+from replygen.yamlsource import DataPath, YamlSource, field_name, load_yaml
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,6 @@ def _check_depth(loaded: LoadedReply, blocks: list, at: DataPath, depth: int) ->
             _check_depth(loaded, block.section.body, (*at, i, "section", "body"), depth + 1)
 
 
-def field_name(data_path: DataPath) -> str:
-    out = ""
-    for step in data_path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "（顶层）"
-
-
 def _all_fields() -> set[str]:
     names: set[str] = set(model.BLOCK_KINDS)
     for obj in vars(model).values():
@@ -80,6 +74,8 @@ _FIELDS = _all_fields()
 
 
 def _did_you_mean(word: Any) -> str:
+    if len(str(word)) > 40:  # no field name is that long; and difflib's time grows with it
+        return ""
     close = difflib.get_close_matches(str(word), sorted(_FIELDS), n=1, cutoff=0.6)
     return f"；是不是“{close[0]}”？" if close else ""
 
@@ -129,7 +125,9 @@ def _message(err: dict[str, Any]) -> tuple[str, bool]:
     if kind == "value_error":
         reason = str(ctx.get("error", ""))
         return _VALUE_ERRORS.get(reason, reason), False
-    return err["msg"], False
+    if kind == "invalid_key":
+        return "键应为文字", False
+    return "值不符合要求", False
 
 
 def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
@@ -143,7 +141,7 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
         if err["type"] == "extra_forbidden":
             key = loc[-1]
             data_path = (*source.resolve(loc[:-1]), key)
-            problems[data_path] = Problem(f"未知字段“{key}”{_did_you_mean(key)}",
+            problems[data_path] = Problem(f"未知字段“{shown(key)}”{_did_you_mean(key)}",
                                           source.locate(data_path, key=True), field_name(data_path))
             continue
         if err["type"] == "missing":
@@ -174,16 +172,23 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
 
 
 def _describe(value: Any) -> str:
+    """What a value is, for a clerk, quoting at most a few characters of it."""
     if value is None:
         return "空值"
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
     if isinstance(value, int | float):
-        return f"数字 {value}"
+        return f"数字 {shown(value)}"
     if isinstance(value, str):
-        return f"文字“{value[:20]}”"
+        return f"文字“{shown(value)}”"
+    if isinstance(value, dt.datetime):
+        return f"日期时间 {value.isoformat(' ')}"
+    if isinstance(value, dt.date):
+        return f"日期 {value.isoformat()}"
+    if isinstance(value, bytes):
+        return "二进制数据"
     if isinstance(value, list):
         return "列表"
     if isinstance(value, dict):
         return "映射"
-    return type(value).__name__
+    return "其他值"

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from replygen import model
-from replygen.errors import Problem, ReplyError, shown
+from replygen.errors import Problem, ReplyError, char_name, shown
 from replygen.yamlsource import DataPath, YamlSource, field_name, load_yaml
 
 
@@ -92,6 +92,11 @@ _EXPECTED = {
     "model_attributes_type": "映射（键: 值）",
 }
 
+_TOO_LONG_WHY = {
+    "meta": f"它写入 DOCX 的文档属性，那里最多 {model.META_LIMIT} 字",
+    "title": f"模板用它组成标题，标题写入 DOCX 的文档属性，那里最多 {model.META_LIMIT} 字",
+}
+
 _VALUE_ERRORS = {
     "empty_text": "不能为空",
     "item_empty": "每一项至少要有 lead（引领句）或 text（内容）",
@@ -125,6 +130,12 @@ def _message(err: dict[str, Any]) -> tuple[str, bool]:
     if kind == "value_error":
         reason = str(ctx.get("error", ""))
         return _VALUE_ERRORS.get(reason, reason), False
+    if kind == "xml_char":
+        return f"第 {ctx['position']} 个字符是 {char_name(ctx['char'])}，DOCX 和 PDF 都不能容纳这种字符：请删除它", False
+    if kind == "too_long":
+        return f"太长：最多 {ctx['limit']} 字，这里有 {ctx['length']} 字（{_TOO_LONG_WHY[ctx['why']]}）", False
+    if kind == "issuer_id":
+        return "应为 templates/issuers/ 中档案的文件名（不含 .yaml）：不含“/”，不以“.”开头，最多 32 字", False
     if kind == "invalid_key":
         return "键应为文字", False
     return "值不符合要求", False

@@ -143,7 +143,9 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
-    resolved = resolve(templates.style)
+    resolved, ok = _guard("查找字体", lambda: resolve(templates.style))
+    if not ok or resolved is None:
+        sys.exit(EXIT_INPUT)
     if fontconfig:
         click.echo(fontconfig_aliases(resolved), nl=False)
         return

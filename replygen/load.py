@@ -175,7 +175,7 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
         for step in data_path:
             value = value[step]
         got = _describe(value)
-        hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and "文字" in wanted else ""
+        hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and wanted == ["文字"] else ""
         problems[data_path] = Problem(f"应为{' 或 '.join(wanted)}，实际是{got}{hint}",
                                       source.locate(data_path), field_name(data_path))
     return sorted(problems.values(), key=lambda p: (p.location.line or 0, p.location.column or 0)

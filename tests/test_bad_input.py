@@ -192,3 +192,28 @@ def test_yaml_over_the_size_limit_is_refused_before_parsing(tmp_path: Path) -> N
                                              "确需处理时可设置环境变量 REPLYGEN_MAX_YAML_KB")
     assert f"通过：{small}" in result.stdout
 
+
+FONTS = {
+    # REPLYGEN_FONTS file content: expected message (after "错误：<file>")
+    "fangsong: [FandolFang\n": ":2:1: 方括号列表",
+    "- FandolFang\n": ":1:1: 文件顶层应为映射",
+    "fangsong: 12\n": ":1:11: 字段 fangsong：应为文字 或 列表",
+    "fangsong: [FandolFang, {file: a.ttf}]\n": ":1:24: 字段 fangsong[1]：应为文字，实际是映射",
+    "fangsog: FandolFang\n": ":1:1: 没有字体角色“fangsog”",
+    b"fangsong: \xb7\xc2\xcb\xce\n": ":1:11: 文件不是 UTF-8 编码",
+    None: ": 无法读取文件：文件不存在",
+}
+
+
+@pytest.mark.parametrize("content", FONTS, ids=range(len(FONTS)))
+def test_a_malformed_fonts_file_is_named(content: str | bytes | None, tmp_path: Path) -> None:
+    fonts = tmp_path / "fonts.yaml"
+    if isinstance(content, str):
+        fonts.write_text(content, encoding="utf-8")
+    elif content is not None:
+        fonts.write_bytes(content)
+    result = subprocess.run([sys.executable, "-m", "replygen", "fonts"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "REPLYGEN_FONTS": str(fonts)})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stderr, result.stderr
+    assert f"错误：{fonts}{FONTS[content]}" in result.stderr, result.stderr

@@ -58,6 +58,13 @@ class _Loader(yaml.SafeLoader):
         super().__init__(text)
         self.depth = 0
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        # The scanner keeps every unclosed [ or { as a possible key and rescans them all for each further token:
+        # refused here, 10^5 brackets cost as little as 50.
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(f"嵌套超过 {MAX_DEPTH} 层：可能有未闭合的方括号或花括号，或缩进有误", self.get_mark())
+        super().fetch_flow_collection_start(token_class)
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise _Refused("不允许使用别名（*alias）：回复内容不需要它，且它可被用来制造“别名炸弹”",

@@ -52,7 +52,7 @@ HOSTILE = {
     "control character": ("a: 1\nsubject: 关于\x07提案\n", "U+0007（控制字符）", 2, 12, None),
     "lone surrogate escaped": ('body:\n  - "正文\\ud800"\n', "第 3 个字符是 U+D800（单独的代理码位）", 2, 5, "body[0]"),
     "lone surrogate in a key": ('"\\udfff": 1\n', "U+DFFF", 1, 1, None),
-    "deep nesting": ("body: " + "[" * 100_000 + "\n", "嵌套超过", 1, 56, None),
+    "deep nesting": ("body: " + "[" * 100_000 + "\n", "嵌套超过", 1, 57, None),
     "deep block nesting": ("body:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), "嵌套超过", 51, 101, None),
     "5,000-digit integer": ("doc_number: " + "7" * 5000 + "\n", "数字太长", 1, 13, "doc_number"),
     "huge hexadecimal integer": ("total: 0x" + "f" * 5000 + "\n", "数字太大", 1, 8, "total"),

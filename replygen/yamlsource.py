@@ -31,6 +31,8 @@ MAX_DEPTH = 50
 """Nesting a reply never reaches (four heading levels take about fifteen); deeper is a slip or an attack, refused
 before the composer's recursion exhausts Python's stack."""
 
+_TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层：可能有未闭合的方括号或花括号，或缩进有误"
+
 MAX_INT_BITS = 64
 """Integers beyond this are no serial number or count: refused, as Python cannot even print some of them."""
 
@@ -62,7 +64,7 @@ class _Loader(yaml.SafeLoader):
         # The scanner keeps every unclosed [ or { as a possible key and rescans them all for each further token:
         # refused here, 10^5 brackets cost as little as 50.
         if self.flow_level >= MAX_DEPTH:
-            raise _Refused(f"嵌套超过 {MAX_DEPTH} 层：可能有未闭合的方括号或花括号，或缩进有误", self.get_mark())
+            raise _Refused(_TOO_DEEP, self.get_mark())
         super().fetch_flow_collection_start(token_class)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -70,8 +72,7 @@ class _Loader(yaml.SafeLoader):
             raise _Refused("不允许使用别名（*alias）：回复内容不需要它，且它可被用来制造“别名炸弹”",
                            self.peek_event().start_mark)
         if self.depth >= MAX_DEPTH:
-            raise _Refused(f"嵌套超过 {MAX_DEPTH} 层：可能有未闭合的方括号或花括号，或缩进有误",
-                           self.peek_event().start_mark)
+            raise _Refused(_TOO_DEEP, self.peek_event().start_mark)
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -89,6 +90,7 @@ class YamlSource:
     marks: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[DataPath, tuple[int, int]] = field(default_factory=dict)
     scalars: dict[DataPath, yaml.ScalarNode] = field(default_factory=dict, repr=False)
+
     def locate(self, data_path: Sequence[str | int], *, key: bool = False) -> Location:
         """The position of a value (or of its key), falling back to the nearest enclosing value."""
         p = tuple(data_path)
@@ -172,7 +174,7 @@ def _read(path: Path, limit: int) -> str:
             raw = f.read(limit + 1)
             size = max(len(raw), os.fstat(f.fileno()).st_size)
     except OSError as exc:
-        raise ReplyError.at(f"无法读取文件：{_UNREADABLE.get(exc.errno, exc.strerror)}", path) from None
+        raise ReplyError.at(f"无法读取文件：{_UNREADABLE.get(exc.errno, exc.strerror or type(exc).__name__)}", path) from None
     if size > limit:
         raise too_large(path, size, limit, "REPLYGEN_MAX_YAML_KB")
     return _decode(raw, path)
@@ -191,7 +193,8 @@ def _decode(raw: bytes, path: Path) -> str:
 
 def load_yaml(path: Path, text: str | None = None) -> YamlSource:
     """Load one YAML file (or `text` as if it were that file) safely, keeping positions. Raises ReplyError, located
-    in the file, for anything that is not plain data; never another exception."""
+    in the file, for anything that is not plain data; never another exception (but MemoryError, which the render
+    limits report)."""
     limit = Limits.from_env().yaml_bytes
     if text is None:
         text = _read(path, limit)

@@ -12,7 +12,7 @@ from typing import TypeVar
 import click
 
 from replygen import __version__
-from replygen.errors import ReplyError
+from replygen.errors import ReplyError, shown
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ def _guard(what: str, action: Callable[[], T]) -> tuple[T | None, bool]:
             click.echo(f"错误：{problem}", err=True)
         return None, False
     except Exception as exc:
-        click.echo(f"内部错误（{what}）：{type(exc).__name__}: {exc}", err=True)
+        click.echo(f"内部错误（{what}）：{type(exc).__name__}: {shown(exc, 100)}", err=True)
         if os.environ.get("REPLYGEN_DEBUG"):
             traceback.print_exc()
         else:
@@ -157,7 +157,9 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
     if not ok:
         sys.exit(EXIT_INPUT)
-    resolved = resolve(templates.style)
+    resolved, ok = _guard("查找字体", lambda: resolve(templates.style))
+    if not ok or resolved is None:
+        sys.exit(EXIT_INPUT)
     if fontconfig:
         click.echo(fontconfig_aliases(resolved), nl=False)
         return

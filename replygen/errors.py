@@ -48,3 +48,23 @@ class ReplyError(Exception):
     def at(cls, message: str, path: Path, line: int | None = None, column: int | None = None,
            field: str | None = None) -> ReplyError:
         return cls(Problem(message, Location(path, line, column), field))
+
+
+QUOTE_LIMIT = 20
+"""Characters of an input value a message quotes: enough to recognise the place, never a screenful."""
+
+
+def shown(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value as a message may quote it: cut to `limit` characters (saying how long it was), and every character
+    a terminal cannot show written as U+XXXX, so that a hostile value neither floods nor garbles the message."""
+    text = str(value)
+    out = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in text[:limit])
+    return out if len(text) <= limit else f"{out}…（共 {len(text)} 字）"
+
+
+def char_name(char: str) -> str:
+    """A character no document can hold, as U+XXXX and what it is, in Chinese."""
+    code = ord(char)
+    kind = ("空字符" if code == 0 else "控制字符" if code < 0x20 or 0x7F <= code < 0xA0
+            else "单独的代理码位" if 0xD800 <= code < 0xE000 else "非字符" if code in (0xFFFE, 0xFFFF) else "字符")
+    return f"U+{code:04X}（{kind}）"

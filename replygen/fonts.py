@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from pydantic import ConfigDict, RootModel
 
+from replygen.errors import Problem, ReplyError, shown
+from replygen.load import load_model
 from replygen.style import FontRole, Style
 
 FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
@@ -96,17 +98,28 @@ def _find(candidate: str) -> Face | None:
     return (exact or matches or [None])[0]
 
 
-def overrides() -> dict[str, list[str]]:
-    """Per-machine candidates from the YAML file named by REPLYGEN_FONTS: {role: [candidate, …]}."""
+class _Overrides(RootModel[dict[str, str | list[str]]]):
+    """A REPLYGEN_FONTS file: role → a candidate or a list of them."""
+
+    model_config = ConfigDict(strict=True)
+
+
+def overrides(style: Style) -> dict[str, list[str]]:
+    """Per-machine candidates from the YAML file named by REPLYGEN_FONTS: {role: [candidate, …]}. A file that
+    cannot be read, is not such a mapping or names a role the style lacks is a ReplyError located in it."""
     name = os.environ.get("REPLYGEN_FONTS")
     if not name:
         return {}
-    data = yaml.safe_load(Path(name).read_text(encoding="utf-8")) or {}
-    return {role: ([v] if isinstance(v, str) else list(v)) for role, v in data.items()}
+    data, source = load_model(Path(name), _Overrides)
+    unknown = [role for role in data.root if role not in style.fonts]
+    if unknown:
+        raise ReplyError([Problem(f"没有字体角色“{shown(role)}”（环境变量 REPLYGEN_FONTS 所指文件）；可用的有："
+                                  + "、".join(style.fonts), source.locate((role,), key=True)) for role in unknown])
+    return {role: [v] if isinstance(v, str) else v for role, v in data.root.items()}
 
 
 def resolve(style: Style) -> dict[str, ResolvedFont]:
-    extra = overrides()
+    extra = overrides(style)
     return {role: _resolve(role, spec, extra.get(role, [])) for role, spec in style.fonts.items()}
 
 

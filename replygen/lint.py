@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from replygen.compose import cn_value, cn_year, numbering_value, pronoun_for
-from replygen.errors import Location, ReplyError
-from replygen.load import field_name
+from replygen.errors import Location, ReplyError, shown
 from replygen.model import Salutation
 from replygen.output import atomic_write
-from replygen.yamlsource import DataPath, load_yaml
+from replygen.yamlsource import DataPath, YamlSource, field_name, load_yaml
 
 CJK = "\u3400-\u9fff\uf900-\ufaff"
 _HAN = f"[{CJK}]"
+_CJK_MARKS = "\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\u2014\u2026\u2018\u2019\u201c\u201d"
+"""Chinese punctuation and brackets (、。《》【】〔〕，：；（）…—“”): around them a mark belongs to Chinese text too."""
+_CJK_CONTEXT = f"[{CJK}{_CJK_MARKS}]"
 _NOT_WORDING = {"issuer", "kind", "category", "disclosure", "numbering", "pronoun"}
 """Fields holding codes, not wording: no punctuation or numbering rules apply to them."""
 
@@ -103,7 +104,10 @@ def rule(rule_id: str, explanation: str) -> Callable[[Rule], Rule]:
 
 
 _HALF = {",": "，", ":": "：", ";": "；", ".": "。"}
-_HALF_MARK = re.compile(rf"(?<={_HAN})[,:;]|[,:;](?={_HAN})|(?<=[{CJK}\"”）)])\.(?=$|\s|{_HAN})")
+_HALF_MARK = re.compile(rf"(?<={_CJK_CONTEXT})[,:;]|[,:;](?={_CJK_CONTEXT}|[ \t]*\n[ \t]*{_CJK_CONTEXT})"
+                        rf"|(?<=[{CJK}{_CJK_MARKS}\")])\.(?=$|\s|{_HAN})")
+"""A half-width , : ; or . in Chinese context: after Chinese text or a Chinese mark (《方案》,), or before one, a
+line break of a YAML block between (the line breaks are editing breaks, gone from the printed text)."""
 _PAIRS = [(re.compile(r"\(([^()\n]*)\)"), "（", "）"), (re.compile(r'"([^"\n]*)"'), "“", "”")]
 
 
@@ -121,7 +125,7 @@ def half_width_punctuation(reply: Content) -> Iterator[Hit]:
                               f"{left}{inner}{right}")
 
 
-_DOC_NUMBER = re.compile(r"([\[【(（〔［])\s*(\d{4})\s*([\]】)）〕］])\s*(第?)\s*(\d+)\s*号")
+_DOC_NUMBER = re.compile(r"([\[【(（〔［])\s*(\d{4})\s*([\]】)）〕］])\s*(?:第\s*)?(\d+)\s*号")
 _WELL_FORMED_NUMBER = re.compile(r"〔\d{4}〕[1-9]\d*号$")
 
 
@@ -130,11 +134,11 @@ def document_number(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
         matches = list(_DOC_NUMBER.finditer(text))
         for m in matches:
-            right = f"〔{m[2]}〕{int(m[5])}号"
+            right = f"〔{m[2]}〕{m[4].lstrip('0') or '0'}号"
             if m[0] != right:
-                yield Hit(path, m.start(), m.end(), f"发文字号“{m[0]}”应写作“{right}”", right)
+                yield Hit(path, m.start(), m.end(), f"发文字号“{shown(m[0])}”应写作“{shown(right)}”", right)
         if path[-1] == "doc_number" and not matches and not _WELL_FORMED_NUMBER.search(text):
-            yield Hit(path, 0, len(text), f"发文字号“{text}”不完整，应以 〔年份〕序号号 结尾，如 〔2026〕245号")
+            yield Hit(path, 0, len(text), f"发文字号“{shown(text)}”不完整，应以 〔年份〕序号号 结尾，如 〔2026〕245号")
 
 
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月(?:([一二三四五六七八九十]{1,3})日)?")
@@ -173,11 +177,25 @@ def title_mismatch(reply: Content) -> Iterator[Hit]:
     session, number = reply.data.get("session"), reply.data.get("number")
     for path, text in reply.wording("title", "opening"):
         for m in re.finditer(r"第([0-9A-Za-z\-]+)号", text):
-            if number is not None and m[1] != str(number):
-                yield Hit(path, m.start(), m.end(), f"“{m[0]}”与编号 number（{number}）不一致")
-        for m in re.finditer(rf"{_HAN}*?(?:政协|人大|人民代表大会){_HAN}*?会议", text):
-            if session and m[0] != session and session not in m[0]:
-                yield Hit(path, m.start(), m.end(), f"“{m[0]}”与会议届次 session（{session}）不一致")
+            if isinstance(number, str | int) and m[1] != str(number):
+                yield Hit(path, m.start(), m.end(), f"“{shown(m[0])}”与编号 number（{shown(number)}）不一致")
+        for start, end in _sessions(text):
+            if isinstance(session, str) and session and session not in text[start:end]:
+                yield Hit(path, start, end, f"“{shown(text[start:end])}”与会议届次 session（{shown(session)}）不一致")
+
+
+_SESSION_WORD = re.compile("政协|人大|人民代表大会")
+
+
+def _sessions(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of a session's name (…政协…会议) in Chinese text, each from where its run of Chinese characters
+    starts: what `{_HAN}*?(?:政协|人大|人民代表大会){_HAN}*?会议` finds, in linear rather than quadratic time."""
+    for run in re.finditer(f"{_HAN}+", text):
+        start = run.start()
+        while (word := _SESSION_WORD.search(text, start, run.end())) and (
+                end := text.find("会议", word.end(), run.end())) >= 0:
+            yield start, end + 2
+            start = end + 2
 
 
 @rule("pronoun", "正文称呼应与主送一致：一人称“您”，多人称“你们”（或 salutation.pronoun 所定）")
@@ -216,7 +234,7 @@ def _sequence(hits: list[tuple[DataPath, re.Match]], restart: bool) -> Iterator[
         if n != previous + 1 and not (restart and n == 1):
             why = ("重复" if n == previous else "没有从一开始" if not previous else
                    f"跳过了 {previous + 1}" if n > previous else "顺序颠倒")
-            yield Hit(path, m.start(), m.end(), f"编号“{m[0]}”{why}（前一个是 {previous or '无'}）")
+            yield Hit(path, m.start(), m.end(), f"编号“{shown(m[0])}”{why}（前一个是 {previous or '无'}）")
         previous = n
 
 
@@ -229,7 +247,7 @@ def numbering(reply: Content) -> Iterator[Hit]:
         if path[-1] in _AUTO_NUMBERED:
             m = next((m for p in _LEADING_MARKERS if (m := p.match(text))), None)
             if m:
-                yield Hit(path, m.start(), m.end(), f"“{m[0]}”：模板会自动编号，这里不必再写")
+                yield Hit(path, m.start(), m.end(), f"“{shown(m[0])}”：模板会自动编号，这里不必再写")
         elif isinstance(path[-1], int):
             siblings.setdefault(path[:-1], []).append((path, text))
     for items in siblings.values():
@@ -239,17 +257,18 @@ def numbering(reply: Content) -> Iterator[Hit]:
 
 _PLACEHOLDER = re.compile(rf"(?<![A-Za-z])(?:[Xx]{{3,}}|X{{2}}(?={_HAN})|xx(?={_HAN})|×{{2,}}|TODO|FIXME|TBD)(?![A-Za-z])"
                           "|待补充|待填写|此处填写"
-                          rf"|【[^】\n]*{_HAN}[^】\n]*】")  # the blanks of a `replygen new` draft: 【姓名】
+                          r"|【[^【】\n]*】")  # the blanks of a `replygen new` draft: 【姓名】 (with Chinese inside)
 
 
 @rule("placeholder", "不应留下占位符（XXX、××、TODO、新建草稿中【】里的提示）")
 def placeholder(reply: Content) -> Iterator[Hit]:
     for path, text in reply.texts:
         for m in _PLACEHOLDER.finditer(text):
-            yield Hit(path, m.start(), m.end(), f"留有占位符“{m[0]}”")
+            if not m[0].startswith("【") or re.search(_HAN, m[0]):
+                yield Hit(path, m.start(), m.end(), f"留有占位符“{shown(m[0])}”")
 
 
-_PERSONAL = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx])(?!\d)|[\w.+-]+@[\w-]+\.[\w.]+")
+_PERSONAL = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{17}[\dXx])(?!\d)|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 @rule("member-contact", "主动公开的答复不应含委员、代表的联系方式（电话、邮箱、身份证号）")
@@ -257,14 +276,15 @@ def member_contact(reply: Content) -> Iterator[Hit]:
     if reply.data.get("disclosure") != "主动公开":
         return
     raw = reply.data.get("salutation")
-    names = {raw} if isinstance(raw, str) else set((raw or {}).get("names") or []) if isinstance(raw, dict) else set()
+    listed = [raw] if isinstance(raw, str) else raw.get("names") if isinstance(raw, dict) else None
+    names = {name.strip() for name in listed if isinstance(name, str)} if isinstance(listed, list) else set()
     for path, text in reply.texts:
         if path[0] == "contact":
             if path[-1] == "name" and text.strip() in names:
-                yield Hit(path, 0, len(text), f"联系人“{text.strip()}”是主送的委员、代表本人，公开版本不应列其联系方式")
+                yield Hit(path, 0, len(text), f"联系人“{shown(text.strip())}”是主送的委员、代表本人，公开版本不应列其联系方式")
             continue
         for m in _PERSONAL.finditer(text):
-            yield Hit(path, m.start(), m.end(), f"公开发布的答复中出现联系方式“{m[0]}”")
+            yield Hit(path, m.start(), m.end(), f"公开发布的答复中出现联系方式“{shown(m[0])}”")
 
 
 # --- running the rules and fixing ------------------------------------------------------------------------
@@ -288,7 +308,7 @@ def lint_file(path: Path, fix: bool = False) -> LintReport:
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    spans = _Spans(text)
+    spans = _Spans(text, source)
     located = []
     for rule_id, hit in hits:
         offsets = spans.offsets(hit.path, reply_value(reply.data, hit.path))
@@ -321,24 +341,12 @@ def reply_value(data: Any, path: DataPath) -> Any:
 
 
 class _Spans:
-    """Where each character of a text value lies in the YAML text (scalar nodes found by data path)."""
+    """Where each character of a text value lies in the YAML text (the loader's scalar nodes, by data path)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, source: YamlSource) -> None:
         self.text = text
         self.line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-        self.nodes: dict[DataPath, yaml.ScalarNode] = {}
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        self._index(node, ())
-
-    def _index(self, node: yaml.Node, path: DataPath) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                self._index(value, (*path, yaml.safe_load(key.value) if key.style is None else key.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._index(item, (*path, i))
-        else:
-            self.nodes[path] = node
+        self.nodes = source.scalars
 
     def offsets(self, path: DataPath, value: str) -> list[int | None] | None:
         """The file offset of each non-space character of `value` (None for spaces); None if they cannot be

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from replygen import model
-from replygen.errors import Problem, ReplyError
-from replygen.yamlsource import DataPath, YamlSource, load_yaml
+from replygen.errors import Problem, ReplyError, char_name, shown
+from replygen.yamlsource import DataPath, YamlSource, field_name, load_yaml
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,6 @@ def _check_depth(loaded: LoadedReply, blocks: list, at: DataPath, depth: int) ->
             _check_depth(loaded, block.section.body, (*at, i, "section", "body"), depth + 1)
 
 
-def field_name(data_path: DataPath) -> str:
-    out = ""
-    for step in data_path:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "（顶层）"
-
-
 def _all_fields() -> set[str]:
     names: set[str] = set(model.BLOCK_KINDS)
     for obj in vars(model).values():
@@ -80,6 +74,8 @@ _FIELDS = _all_fields()
 
 
 def _did_you_mean(word: Any) -> str:
+    if len(str(word)) > 40:  # no field name is that long; and difflib's time grows with it
+        return ""
     close = difflib.get_close_matches(str(word), sorted(_FIELDS), n=1, cutoff=0.6)
     return f"；是不是“{close[0]}”？" if close else ""
 
@@ -94,6 +90,11 @@ _EXPECTED = {
     "model_type": "映射（键: 值）",
     "dict_type": "映射（键: 值）",
     "model_attributes_type": "映射（键: 值）",
+}
+
+_TOO_LONG_WHY = {
+    "meta": f"它写入 DOCX 的文档属性，那里最多 {model.META_LIMIT} 字",
+    "title": f"模板用它组成标题，标题写入 DOCX 的文档属性，那里最多 {model.META_LIMIT} 字",
 }
 
 _VALUE_ERRORS = {
@@ -129,7 +130,15 @@ def _message(err: dict[str, Any]) -> tuple[str, bool]:
     if kind == "value_error":
         reason = str(ctx.get("error", ""))
         return _VALUE_ERRORS.get(reason, reason), False
-    return err["msg"], False
+    if kind == "xml_char":
+        return f"第 {ctx['position']} 个字符是 {char_name(ctx['char'])}，DOCX 和 PDF 都不能容纳这种字符：请删除它", False
+    if kind == "too_long":
+        return f"太长：最多 {ctx['limit']} 字，这里有 {ctx['length']} 字（{_TOO_LONG_WHY[ctx['why']]}）", False
+    if kind == "issuer_id":
+        return "应为 templates/issuers/ 中档案的文件名（不含 .yaml）：不含“/”，不以“.”开头，最多 32 字", False
+    if kind == "invalid_key":
+        return "键应为文字", False
+    return "值不符合要求", False
 
 
 def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
@@ -143,7 +152,7 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
         if err["type"] == "extra_forbidden":
             key = loc[-1]
             data_path = (*source.resolve(loc[:-1]), key)
-            problems[data_path] = Problem(f"未知字段“{key}”{_did_you_mean(key)}",
+            problems[data_path] = Problem(f"未知字段“{shown(key)}”{_did_you_mean(key)}",
                                           source.locate(data_path, key=True), field_name(data_path))
             continue
         if err["type"] == "missing":
@@ -166,7 +175,7 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
         for step in data_path:
             value = value[step]
         got = _describe(value)
-        hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and "文字" in wanted else ""
+        hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and wanted == ["文字"] else ""
         problems[data_path] = Problem(f"应为{' 或 '.join(wanted)}，实际是{got}{hint}",
                                       source.locate(data_path), field_name(data_path))
     return sorted(problems.values(), key=lambda p: (p.location.line or 0, p.location.column or 0)
@@ -174,16 +183,23 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
 
 
 def _describe(value: Any) -> str:
+    """What a value is, for a clerk, quoting at most a few characters of it."""
     if value is None:
         return "空值"
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
     if isinstance(value, int | float):
-        return f"数字 {value}"
+        return f"数字 {shown(value)}"
     if isinstance(value, str):
-        return f"文字“{value[:20]}”"
+        return f"文字“{shown(value)}”"
+    if isinstance(value, dt.datetime):
+        return f"日期时间 {value.isoformat(' ')}"
+    if isinstance(value, dt.date):
+        return f"日期 {value.isoformat()}"
+    if isinstance(value, bytes):
+        return "二进制数据"
     if isinstance(value, list):
         return "列表"
     if isinstance(value, dict):
         return "映射"
-    return type(value).__name__
+    return "其他值"

@@ -7,12 +7,19 @@ Field names are English; each class names the Chinese element it stands for. Wor
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold: neither the DOCX nor the PDF (through HTML) can carry them."""
 
 
 def _clean_text(value: str) -> str:
+    if bad := _NOT_IN_XML.search(value):  # else validate says yes and the writers fail
+        raise PydanticCustomError("xml_char", "xml_char", {"char": bad[0], "position": bad.start() + 1})
     # Long text is written as a YAML block (|); its line breaks are editing breaks, not part of the wording.
     text = "".join(line.strip() for line in value.splitlines())
     if not text:
@@ -21,7 +28,42 @@ def _clean_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_clean_text)]
-"""Non-empty wording. Line breaks inside it are joined without a space, as Chinese text wants."""
+"""Non-empty wording that the writers can write. Line breaks inside it are joined without a space, as Chinese
+text wants."""
+
+META_LIMIT = 255
+"""Characters a DOCX core property (title, subject, keywords) holds; python-docx refuses more."""
+TITLE_PART_LIMIT = 100
+"""Characters of session and number, which the templates word into the title (a core property): two of them
+leave the title's own wording 55 characters."""
+
+
+def _too_long(length: int, limit: int, why: str) -> PydanticCustomError:
+    return PydanticCustomError("too_long", "too_long", {"length": length, "limit": limit, "why": why})
+
+
+def _at_most(limit: int, why: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise _too_long(len(value), limit, why)
+        return value
+    return AfterValidator(check)
+
+
+MetaText = Annotated[Text, _at_most(META_LIMIT, "meta")]
+"""Text that the DOCX writer puts in a core property as it is."""
+TitlePart = Annotated[Text, _at_most(TITLE_PART_LIMIT, "title")]
+"""Text that the templates word into the title."""
+
+
+def _issuer_id(value: str) -> str:
+    if not re.fullmatch(r"[^./\\][^/\\]{0,31}", value):
+        raise PydanticCustomError("issuer_id", "issuer_id")
+    return value
+
+
+IssuerId = Annotated[Text, AfterValidator(_issuer_id)]
+"""A file name in templates/issuers/ without .yaml: no folder, not hidden, short enough to quote."""
 
 
 class Model(BaseModel):
@@ -261,10 +303,10 @@ Kind = Literal["proposal", "suggestion", "co-handling"]
 class Reply(Model):
     """One reply to a proposal (提案) or a deputy's suggestion (建议)."""
 
-    issuer: Text
+    issuer: IssuerId
     """the issuer profile's id: templates/issuers/<id>.yaml"""
     kind: Kind
-    doc_number: int | Text | None = None
+    doc_number: int | MetaText | None = None
     """发文字号: the serial number (245) completed from the issuer's prefix and the year, or the full text."""
     category: Text | None = None
     """答复类别 code (A/B/C…), mapped to a label by the issuer profile."""
@@ -272,11 +314,11 @@ class Reply(Model):
     """签发人"""
     disclosure: Literal["主动公开", "依申请公开", "不予公开"] | None = None
     """公开属性"""
-    session: Text | None
+    session: TitlePart | None
     """会议届次, e.g. 市政协十四届四次会议; null: unknown (an archived reply that gives its own title)"""
-    number: Text | None
+    number: TitlePart | None
     """提案/建议编号, e.g. 0688 (a text: write it in quotes if it starts with 0), or 14-3-67"""
-    subject: Text | None
+    subject: MetaText | None
     """the proposal's own title, e.g. 关于…的提案; null: unknown (an archived reply with its own opening)"""
     title: list[Text] | None = None
     """the title lines, when the template's title does not fit; []: no title"""
@@ -313,6 +355,13 @@ class Reply(Model):
                 if isinstance(data.get(key), str | dict):
                     data[key] = [data[key]]
         return data
+
+    @field_validator("title")
+    @classmethod
+    def _title_fits(cls, lines: list[str] | None) -> list[str] | None:
+        if lines and (length := sum(map(len, lines))) > META_LIMIT:  # the lines, joined, are a core property
+            raise _too_long(length, META_LIMIT, "meta")
+        return lines
 
     @model_validator(mode="after")
     def _template_needs(self) -> Reply:

@@ -188,3 +188,56 @@ def test_unreadable_yaml_is_an_error(tmp_path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     result = replygen("lint", str(path))
     assert result.returncode == 1 and f"错误：{path}:" in result.stderr and "Traceback" not in result.stderr
+
+
+CLOSING_MARK = HEAD + """\
+salutation: 朱瑞庭
+body:
+  - |
+    根据《上海市标准化条例实施方案》,
+    我局会同有关部门开展了调研。
+  - "见附件（明细表）;"
+  - |
+    英文缩写 ISO,
+    国际标准化组织。
+"""
+
+
+def test_half_width_mark_after_a_chinese_closing_mark_or_before_a_line_break(tmp_path: Path) -> None:
+    found = lint(tmp_path, CLOSING_MARK.removeprefix(HEAD))
+    assert [(rule, line, m.split("，")[0]) for rule, line, m in found] == [
+        ("punct-halfwidth", 12, "中文文字中用了半角“,”"), ("punct-halfwidth", 14, "中文文字中用了半角“;”"),
+        ("punct-halfwidth", 16, "中文文字中用了半角“,”")]
+    path = tmp_path / "reply.yaml"
+    fixed = replygen("lint", "--fix", str(path))
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert path.read_text(encoding="utf-8") == CLOSING_MARK.replace("》,", "》，").replace("）;", "）；").replace(
+        "ISO,", "ISO，")
+
+
+def test_rules_survive_fields_of_the_wrong_shape(tmp_path: Path) -> None:
+    """lint reads the raw data, before the schema: a field of another type is no reason for an exception."""
+    found = lint(tmp_path, "salutation: {names: [[朱瑞庭], {a: 1}], text: 1}\nbody: [第十号]\ndisclosure: 主动公开\n",
+                 head=HEAD.replace("session: 市政协十四届四次会议", "session: [一, 二]").replace('number: "0688"', "number: {a: 1}")
+                 + "title: [市政协第五次会议第3号]\n")
+    assert rules(found) == []
+
+
+def test_long_values_are_quoted_briefly(tmp_path: Path) -> None:
+    found = lint(tmp_path, "salutation: 朱瑞庭\nbody: [正文。]\n",
+                 head=HEAD.replace("doc_number: 245", "doc_number: 沪市监提" + "字" * 5000))
+    assert found == [("doc-number", 4, "发文字号“沪市监提字字字字字字字字字字字字字字字字…（共 5004 字）”不完整，"
+                                        "应以 〔年份〕序号号 结尾，如 〔2026〕245号")]
+
+
+def test_long_runs_take_linear_time(tmp_path: Path) -> None:
+    """Values built to make a backtracking pattern quadratic (each took 15 to 55 s at 20,000 characters)."""
+    runs = ["【" * 20_000, "【" + "中" * 20_000, "a" * 20_000, "政协" * 10_000, "〔2026〕" + " " * 20_000 + "号",
+            "," + " " * 20_000 + "x"]
+    path = tmp_path / "reply.yaml"
+    path.write_text(HEAD + "disclosure: 主动公开\nsalutation: 朱瑞庭\ntitle:\n"
+                    + "".join(f'  - "{run}"\n' for run in runs) + "body:\n" + "".join(f'  - "{run}"\n' for run in runs),
+                    encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "replygen", "lint", str(path)], capture_output=True, text=True,
+                            timeout=20)
+    assert "汇总：检查 1 个文件" in result.stdout and "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ A templates folder may come from another office, so templates are untrusted code
   module; refusals say so in Chinese and keep the attribute's name);
 - make a value beyond `MAX_SIZE` characters or items (`*`, `**`, `%` and `+` are checked, before computing where
   the size is known in advance, so `'a' * 10**9` costs nothing; so are the results of filters and calls), output
-  more than `MAX_SIZE` characters, or take more than `MAX_STEPS` loop iterations and calls (`Budget`), or more
+  more than `MAX_OUTPUT` characters, or take more than `MAX_STEPS` loop iterations and calls (`Budget`), or more
   than the per-reply time limit, in whichever thread they run (a deadline checked at each step, no signal).
 
 Intercepting the operators also stops Jinja from folding constant expressions while it compiles a template, which
@@ -18,12 +18,13 @@ which stops Jinja from running filters on constants at compile time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import update_wrapper
 from pathlib import Path
 
@@ -166,6 +167,9 @@ def _range(*args: int) -> range:
     return r
 
 
+_COUNTED = "_counted"
+
+
 class _StepCounter(CodeGenerator):
     """Compiles every loop to draw its items through the `_counted` filter, one step per item: a loop whose body
     calls nothing (`{% for i in range(n) %}x{% endfor %}`) would otherwise run unseen by the budget."""
@@ -175,9 +179,6 @@ class _StepCounter(CodeGenerator):
             loop.iter = nodes.Filter(loop.iter, _COUNTED, [], [], None, None, lineno=loop.lineno)
             loop.iter.set_environment(self.environment)
         super().visit_Template(node, frame)
-
-
-_COUNTED = "_counted"
 
 
 _REFUSED = "模板试图访问不安全的内容，已被沙箱拒绝："
@@ -199,9 +200,14 @@ class ReplySandbox(ImmutableSandboxedEnvironment):
         self.filters.update({name: _guarded(self, f) for name, f in self.filters.items()})
         self.filters[_COUNTED] = self._counted
 
-    def budget(self, seconds: float) -> _Spending:
-        """A context manager: compositions in this thread spend from a fresh Budget until it exits."""
-        return _Spending(self._local, Budget(seconds))
+    @contextlib.contextmanager
+    def budget(self, seconds: float) -> Iterator[Budget]:
+        """Rendering in this thread spends from a fresh Budget until the block exits."""
+        previous, self._local.budget = self._spending(), Budget(seconds)
+        try:
+            yield self._local.budget
+        finally:
+            self._local.budget = previous
 
     def _spending(self) -> Budget | None:
         return getattr(self._local, "budget", None)
@@ -239,21 +245,6 @@ class ReplySandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: object, right: object) -> object:
         _before(operator, left, right)
         return _too_big(self.binop_table[operator](left, right))
-
-
-@dataclass
-class _Spending:
-    local: threading.local
-    budget: Budget
-    previous: Budget | None = field(default=None, init=False)
-
-    def __enter__(self) -> Budget:
-        self.previous = getattr(self.local, "budget", None)
-        self.local.budget = self.budget
-        return self.budget
-
-    def __exit__(self, *exc: object) -> None:
-        self.local.budget = self.previous
 
 
 def _guarded(env: ReplySandbox, f: Callable) -> Callable:

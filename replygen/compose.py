@@ -1,28 +1,31 @@
 """Model → the one rendered document, through the templates in a sandboxed Jinja environment.
 
-Templates are untrusted input: they run in Jinja's immutable sandbox, with autoescaping on (content is data,
-never markup or template code) and StrictUndefined (a missing value is an error, never an empty gap). Opening a
-templates folder reads every template once and refuses one that names an internal attribute (`__class__`, `_x`),
-so that an obviously hostile template stops a command before it renders or writes anything; what can only be
-seen while rendering (a name built at run time, a module's attribute) the sandbox refuses then.
+Templates are untrusted input (a folder may come from another office): they run in the sandbox of sandbox.py,
+with autoescaping on (content is data, never markup or template code) and StrictUndefined (a missing value is an
+error, never an empty gap). Opening a templates folder refuses it, before any command renders or writes anything,
+when a symbolic link leads out of it, or when a template names an internal attribute (`__class__`, `_x`) or a
+file it may not include; what can only be seen while rendering (a name built at run time, a runaway loop) the
+sandbox refuses then, at the template's line. Every file read on behalf of the folder goes through
+paths.inside(): style.yaml, issuer profiles (named by id only), templates, the skeleton, font files of the style.
 """
 
 from __future__ import annotations
 
 import traceback
-import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from replygen import document
 from replygen.errors import Location, Problem, ReplyError
 from replygen.issuers import Issuer, load_issuer
+from replygen.limits import Limits
 from replygen.load import LoadedReply
 from replygen.model import Reply, Salutation
+from replygen.paths import OutsideRoot, inside, links_leaving
+from replygen.sandbox import ReplySandbox, TemplateLimit, TemplateRefused, template_file, template_files
 from replygen.style import Style, load_style
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -65,14 +68,8 @@ def cn_date(d) -> str:
 
 
 class UnsafeTemplate(ReplyError):
-    """A template reached for Python internals and the sandbox refused it: the templates, not a reply, are at fault."""
-
-
-class ReplySandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox, and no attribute of a module either: templates see only the data they are given."""
-
-    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
-        return not isinstance(obj, types.ModuleType) and super().is_safe_attribute(obj, attr, value)
+    """A template reached for what it may not (Python internals, a file outside its folder) and was refused: the
+    templates, not a reply, are at fault."""
 
 
 def _internal_names(tree: nodes.Template) -> list[tuple[str, int]]:
@@ -89,53 +86,74 @@ def _internal_names(tree: nodes.Template) -> list[tuple[str, int]]:
     return found
 
 
+def _named_templates(tree: nodes.Template) -> list[tuple[str, int]]:
+    """(name, line) of each template that {% extends %}, {% include %} or {% import %} names literally."""
+    found = []
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        names = node.template.value if isinstance(node.template, nodes.Const) else []
+        for name in names if isinstance(names, list | tuple) else [names]:
+            if isinstance(name, str):
+                found.append((name, node.lineno))
+    return found
+
+
 @dataclass
 class Templates:
-    """A templates folder: the Jinja environment, the house style and the issuer profiles it holds."""
+    """A templates folder: the Jinja environment, the house style and the issuer profiles it holds, and the bounds
+    (Limits: the per-reply time) every composition runs within."""
 
     root: Path
-    env: jinja2.Environment
+    env: ReplySandbox
     style: Style
+    limits: Limits = field(default_factory=Limits)
     _issuers: dict[str, Issuer] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def open(cls, root: Path = DEFAULT_TEMPLATES) -> Templates:
+    def open(cls, root: Path = DEFAULT_TEMPLATES, limits: Limits | None = None) -> Templates:
+        """Open a folder, refusing it (before any work) when a link leads out of it or a template names an
+        internal attribute or a file it may not read."""
         root = Path(root).resolve()
         if not (root / "style.yaml").is_file():
             raise ReplyError.at("不是模板目录：缺少 style.yaml", root)
-        env = ReplySandbox(
-            loader=jinja2.FileSystemLoader(root),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
-        env.filters["cn"] = cn_number
-        env.filters["cn_date"] = cn_date
-        _refuse_internal_names(env, root)
-        return cls(root, env, load_style(root / "style.yaml"))
+        env = ReplySandbox(root, {"cn": cn_number, "cn_date": cn_date})
+        _scan(env, root)
+        return cls(root, env, load_style(_file(root, "style.yaml")), limits or Limits.from_env())
+
+    def file(self, name: str) -> Path:
+        """A file of this folder (skeleton.yaml…), refused when it leads out of the folder."""
+        return _file(self.root, name)
 
     def issuer(self, issuer_id: str) -> Issuer:
-        """An issuer profile, read once per templates folder (a batch composes many replies from one profile)."""
+        """An issuer profile by id: the name of a file in issuers/ without .yaml, never a path. Read once per
+        templates folder (a batch composes many replies from one profile)."""
         if issuer_id not in self._issuers:
+            if issuer_id not in self.issuer_ids():
+                raise ReplyError.at(self._unknown_issuer(issuer_id), self.root / "issuers")
             self._issuers[issuer_id] = load_issuer(self.root, issuer_id)
         return self._issuers[issuer_id]
 
+    def _unknown_issuer(self, issuer_id: str) -> str:
+        path = any(c in issuer_id for c in "/\\") or issuer_id.startswith(".") or issuer_id.endswith(".yaml")
+        return (f"找不到发文机关档案“{issuer_id}”"
+                + ("：应写档案名（issuers/ 中的文件名，不带 .yaml），不能写路径" if path else "")
+                + f"（{self.root / 'issuers'} 中现有：{'、'.join(self.issuer_ids()) or '无'}）")
+
     def issuer_ids(self) -> list[str]:
         """The issuer profiles in this folder, by id."""
-        return sorted(p.stem for p in (self.root / "issuers").glob("*.yaml"))
+        return sorted(p.stem for p in (self.root / "issuers").glob("*.yaml") if not p.name.startswith("."))
 
     def compose(self, loaded: LoadedReply) -> document.Document:
+        """The reply as the one document, within the time limit (checked by the sandbox at every loop iteration
+        and call, so in any thread: the workbench composes in a thread pool, where no alarm signal reaches)."""
         reply = loaded.reply
-        if not (self.root / "issuers" / f"{reply.issuer}.yaml").is_file():
-            known = "、".join(self.issuer_ids()) or "无"
-            raise loaded.error(f"找不到发文机关档案“{reply.issuer}”（{self.root / 'issuers'} 中现有：{known}）", "issuer")
+        if reply.issuer not in self.issuer_ids():  # an id, never a path: the named file is not even looked at
+            raise loaded.error(self._unknown_issuer(reply.issuer), "issuer")
         issuer = self.issuer(reply.issuer)
         context = _context(loaded, issuer)
         name = f"reply/{reply.kind}.html.j2"
         try:
-            html = self.env.get_template(name).render(reply=reply, issuer=issuer, **context)
+            with self.env.budget(self.limits.render_seconds):
+                html = self.env.get_template(name).render(reply=reply, issuer=issuer, **context)
         except jinja2.TemplateSyntaxError as exc:
             raise _syntax_error(exc, name) from None
         except jinja2.TemplateNotFound as exc:
@@ -143,7 +161,24 @@ class Templates:
         except Exception as exc:
             refused = isinstance(exc, jinja2.exceptions.SecurityError)
             raise (UnsafeTemplate if refused else ReplyError)(self._template_problem(exc, name)) from None
-        return document.parse(html)
+        return self._checked(document.parse(html), name)
+
+    def _checked(self, doc: document.Document, name: str) -> document.Document:
+        """The document, provided it says something and uses only the roles the style defines: both writers
+        rely on that, and an unknown class would otherwise reach the PDF's HTML."""
+        where = Location(self.root / name)
+        if not doc.paragraphs:
+            raise ReplyError(Problem("模板没有写出任何段落（<p class=\"角色\">…</p>），不能生成空白的答复", where))
+        problems = []
+        for kind, used, known in (
+                ("段落角色", {p.role for p in doc.paragraphs}, self.style.roles),
+                ("行内角色", {r.role for p in doc.paragraphs for r in p.runs} - {"", document.TAB}, self.style.inline),
+                ("分组", {p.group for p in doc.paragraphs} - {""}, {document.IMPRINT, document.LETTERHEAD})):
+            problems += [Problem(f"模板用了样式中没有的{kind}“{r}”（可用：{'、'.join(known)}）", where)
+                         for r in sorted(used - set(known))]
+        if problems:
+            raise ReplyError(problems)
+        return doc
 
     def _template_problem(self, exc: Exception, name: str) -> Problem:
         where = Location(self.root / name)
@@ -151,21 +186,34 @@ class Templates:
             if frame.filename.startswith(str(self.root)):
                 where = Location(Path(frame.filename), frame.lineno)
                 break
-        if isinstance(exc, jinja2.exceptions.SecurityError):
-            return Problem(f"模板试图访问不安全的内容，已被沙箱拒绝：{exc}", where)
+        if isinstance(exc, jinja2.exceptions.SecurityError | TemplateLimit):
+            return Problem(str(exc), where)
+        if isinstance(exc, RecursionError):
+            return Problem("模板递归过深（宏一层层调用自身），已停止", where)
+        if isinstance(exc, MemoryError):
+            return Problem("模板用尽了内存（可能制造了过大的数据），已停止", where)
         if isinstance(exc, jinja2.UndefinedError):
             return Problem(f"模板用到了不存在的值：{exc.message}", where)
         return Problem(f"模板出错：{type(exc).__name__}: {exc}", where)
+
+
+def _file(root: Path, name: str) -> Path:
+    try:
+        return inside(root, name)
+    except OutsideRoot as exc:
+        raise UnsafeTemplate(Problem(f"{exc}，已拒绝：模板目录中的文件只能链接到目录之内", Location(root / name))) from None
 
 
 def _syntax_error(exc: jinja2.TemplateSyntaxError, name: str) -> ReplyError:
     return ReplyError(Problem(f"模板语法错误：{exc.message}", Location(Path(exc.filename or name), exc.lineno)))
 
 
-def _refuse_internal_names(env: jinja2.Environment, root: Path) -> None:
-    """Parse every template of the folder; refuse the folder when any names an internal attribute."""
-    problems = []
-    for path in sorted(root.rglob("*.j2")):
+def _scan(env: ReplySandbox, root: Path) -> None:
+    """Refuse the folder when a link leads out of it, or when a template (every file the loader can load: the
+    .j2 files below the folder) names an internal attribute or a file it may not read."""
+    problems = [Problem(f"符号链接指向模板目录之外（{link.resolve()}），已拒绝：模板目录中的文件只能链接到目录之内",
+                        Location(link)) for link in links_leaving(root)]
+    for path in template_files(root):
         name = path.relative_to(root).as_posix()
         try:
             tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
@@ -176,6 +224,13 @@ def _refuse_internal_names(env: jinja2.Environment, root: Path) -> None:
             by_line.setdefault(line, []).append(f"“{attr}”")
         problems += [Problem(f"模板访问内部属性{'、'.join(names)}，已被拒绝：模板只能使用答复的字段和机关档案",
                              Location(path, line)) for line, names in sorted(by_line.items())]
+        for other, line in _named_templates(tree):
+            try:
+                template_file(root, other)
+            except TemplateRefused as exc:
+                problems.append(Problem(str(exc), Location(path, line)))
+            except jinja2.TemplateNotFound:
+                pass  # reported where it is rendered, or left alone under `ignore missing`
     if problems:
         raise UnsafeTemplate(problems)
 

@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from replygen.errors import ReplyError
 from replygen.load import load_model
 from replygen.model import CopyTo, Kind
+from replygen.paths import OutsideRoot, inside
 
 
 class CategoryScheme(BaseModel):
@@ -40,4 +42,10 @@ class Issuer(BaseModel):
 
 
 def load_issuer(templates: Path, issuer_id: str) -> Issuer:
-    return load_model(templates / "issuers" / f"{issuer_id}.yaml", Issuer, id=issuer_id)[0]
+    """The profile `issuer_id` of a templates folder; callers pass only ids they found in its issuers/ folder."""
+    name = f"issuers/{issuer_id}.yaml"
+    try:
+        path = inside(templates, name)
+    except OutsideRoot as exc:
+        raise ReplyError.at(f"{exc}，已拒绝：模板目录中的文件只能链接到目录之内", templates / name) from None
+    return load_model(path, Issuer, id=issuer_id)[0]

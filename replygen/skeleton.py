@@ -24,7 +24,7 @@ def new_reply(templates: Templates, issuer_id: str, kind: Kind, today: dt.date |
     issuer = templates.issuer(issuer_id)
     date = today or dt.date.today()
     prefix = issuer.number_prefix.get(kind)
-    path = templates.root / SKELETON
+    path = templates.file(SKELETON)
     return Template(path.read_text(encoding="utf-8")).substitute(
         issuer=issuer_id, kind=kind, organ=issuer.organ, date=date.isoformat(),
         number_example=f"{prefix}〔{date.year}〕245号" if prefix else "完整字号")

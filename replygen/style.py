@@ -6,17 +6,20 @@ Lengths are kept in points.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from replygen.errors import ReplyError
-from replygen.load import load_model
+from replygen.errors import Problem, ReplyError
+from replygen.load import field_name, load_model
+from replygen.paths import OutsideRoot, inside
+from replygen.yamlsource import DataPath
 
 PT_PER_MM = 72 / 25.4
 _UNITS = {"pt": 1.0, "mm": PT_PER_MM, "cm": 10 * PT_PER_MM}
@@ -27,12 +30,41 @@ def _to_points(value: object) -> object:
         return value
     match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*(pt|mm|cm)\s*", value)
     if not match:
-        raise ValueError("length: a number with a unit, e.g. 16pt or 37mm")
+        raise ValueError("长度应写数字和单位，如 16pt、37mm")
     return float(match[1]) * _UNITS[match[2]]
 
 
-Length = Annotated[float, BeforeValidator(_to_points)]
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("应为有限的数")
+    return value
+
+
+Number = Annotated[float, AfterValidator(_finite)]
+Length = Annotated[float, BeforeValidator(_to_points), AfterValidator(_finite)]
 """A length written with its unit in the YAML, held in points."""
+
+
+def _pattern(regex: str, expected: str) -> AfterValidator:
+    """A string that must match `regex` in full: style values end up in CSS, HTML and OOXML, so each has a shape."""
+    def check(value: str) -> str:
+        if not re.fullmatch(regex, value):
+            raise ValueError(expected)
+        return value
+    return AfterValidator(check)
+
+
+_NAME = r"[a-z][a-z0-9-]*"
+Name = Annotated[str, _pattern(_NAME, "名称只能用小写英文字母、数字和连字符，以字母开头，如 heading-1")]
+"""A role, font role or colour name: it becomes a CSS class and a Word style name."""
+Hex = Annotated[str, _pattern(r"#[0-9A-Fa-f]{6}", "颜色应写作 #RRGGBB，如 #E60012")]
+Color = Annotated[str, _pattern(rf"#[0-9A-Fa-f]{{6}}|{_NAME}", "颜色应写作 #RRGGBB（如 #E60012），或 colors 中定义的名称")]
+"""#RRGGBB, or the name of one in `colors:`."""
+_PLAIN = r"[^\"'\\;{}<>&\x00-\x1f\x7f]"
+FontName = Annotated[str, _pattern(rf"{_PLAIN}+", "字体名不能含引号、反斜杠、分号、花括号、尖括号、& 或控制字符")]
+PageNumberFormat = Annotated[str, _pattern(rf"{_PLAIN}*\{{n\}}{_PLAIN}*",
+                                           "页码格式应含一个 {n}（页码数字），不能含引号、反斜杠、分号、其他花括号、"
+                                           "尖括号、& 或控制字符，如 “— {n} —”")]
 
 
 class _Model(BaseModel):
@@ -41,35 +73,38 @@ class _Model(BaseModel):
 
 class Rule(_Model):
     width: Length
-    color: str = "black"
+    color: Color = "#000000"
     gap: Length = "0pt"
 
 
 class Role(_Model):
     """How one kind of paragraph looks. indent/left/right/hanging count grid characters; space_before lines."""
 
-    font: str = "fangsong"
+    font: Name = "fangsong"
     size: Length = "16pt"
-    indent: float = 2
-    left: float = 0
-    right: float = 0
-    hanging: float = 0
+    indent: Number = 2
+    left: Number = 0
+    right: Number = 0
+    hanging: Number = 0
     hanging_after: str | None = None
     align: Literal["justify", "left", "right", "center", "split"] = "justify"
-    space_before: float = 0
-    color: str | None = None
+    space_before: Number = 0
+    color: Color | None = None
     bold: bool = False
     rule_below: Rule | None = None
 
 
 class Inline(_Model):
-    font: str | None = None
+    font: Name | None = None
     bold: bool = False
 
 
 class FontRole(_Model):
-    docx: str
-    pdf: list[str] = Field(min_length=1)
+    """docx: the font name Word and WPS look for; pdf: family names ("Family" or "Family:bold") or font files
+    (relative to the templates folder, and inside it), tried in order."""
+
+    docx: FontName
+    pdf: list[FontName] = Field(min_length=1)
 
 
 class Margins(_Model):
@@ -92,8 +127,8 @@ class Grid(_Model):
 
 
 class SignatureRule(_Model):
-    right: float
-    date_shift: float
+    right: Number
+    date_shift: Number
 
 
 class Imprint(_Model):
@@ -102,11 +137,11 @@ class Imprint(_Model):
 
 
 class PageNumber(_Model):
-    font: str
+    font: Name
     size: Length
-    format: str
+    format: PageNumberFormat
     below_text: Length
-    inset: float
+    inset: Number
 
 
 class DoubleRule(_Model):
@@ -116,7 +151,7 @@ class DoubleRule(_Model):
     thick: Length
     thin: Length
     gap: Length
-    color: str
+    color: Color
 
     @property
     def height(self) -> float:
@@ -135,15 +170,15 @@ class Letter(_Model):
 class Style(_Model):
     page: Page
     grid: Grid
-    fonts: dict[str, FontRole]
-    latin: str
-    roles: dict[str, Role]
-    inline: dict[str, Inline]
+    fonts: dict[Name, FontRole]
+    latin: FontName
+    roles: dict[Name, Role]
+    inline: dict[Name, Inline]
     signature: SignatureRule
     imprint: Imprint
     page_number: PageNumber
     letter: Letter
-    colors: dict[str, str]
+    colors: dict[Name, Hex]
     pdf_standard: Literal["pdfa-2b"] | None = None
     """the PDF standard written when the command line names none (render/batch --pdf-standard)"""
 
@@ -199,7 +234,51 @@ class Style(_Model):
 
 
 def load_style(path: Path) -> Style:
-    return load_model(path, Style)[0]
+    """The style in `path`, its names checked against each other and its font files against its folder."""
+    style, source = load_model(path, Style)
+    problems = [Problem(message, source.locate(at), field_name(at)) for at, message in _references(style)]
+    fonts = {}
+    for role, spec in style.fonts.items():
+        files = []
+        for i, candidate in enumerate(spec.pdf):
+            try:
+                files.append(_font_file(path.parent, candidate))
+            except OutsideRoot as exc:
+                at = ("fonts", role, "pdf", i)
+                problems.append(Problem(f"字体文件{exc}，已拒绝：样式只能用模板目录中的字体文件，本机其他字体文件"
+                                        "请用环境变量 REPLYGEN_FONTS 指定", source.locate(at), field_name(at)))
+        fonts[role] = spec.model_copy(update={"pdf": files})
+    if problems:
+        raise ReplyError(problems)
+    return style.model_copy(update={"fonts": fonts})
+
+
+def _references(style: Style) -> Iterator[tuple[DataPath, str]]:
+    """(where, message) for each font role or colour named but not defined."""
+    fonts = "、".join(style.fonts)
+    uses = [(("page_number", "font"), style.page_number.font)]
+    uses += [(("roles", name, "font"), role.font) for name, role in style.roles.items()]
+    uses += [(("inline", name, "font"), inline.font) for name, inline in style.inline.items() if inline.font]
+    for at, font in uses:
+        if font not in style.fonts:
+            yield at, f"字体角色“{font}”没有在 fonts 中定义（已定义：{fonts}）"
+    colors = [(("letter", "rule", "color"), style.letter.rule.color)]
+    for name, role in style.roles.items():
+        colors.append((("roles", name, "color"), role.color))
+        if role.rule_below:
+            colors.append((("roles", name, "rule_below", "color"), role.rule_below.color))
+    for at, color in colors:
+        if color and not color.startswith("#") and color not in style.colors:
+            yield at, f"颜色“{color}”没有在 colors 中定义；请写 #RRGGBB，或在 colors 中定义它"
+
+
+def _font_file(folder: Path, candidate: str) -> str:
+    """A font file the style names, as an absolute path inside the style's folder; a family name as it is."""
+    from replygen.fonts import FONT_FILE_SUFFIXES  # fonts.py reads the Style
+
+    if not (candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate):
+        return candidate
+    return str(inside(folder, candidate))
 
 
 def text_width(text: str) -> float:

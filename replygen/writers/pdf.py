@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph
+from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
 from replygen.style import Role, Style, signature_lefts
@@ -79,10 +80,9 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
     return "\n".join(css)
 
 
-def _letter_css(style: Style) -> str:
-    """信函格式: the organ mark placed `mark_top` from the paper's top, centred over the double lines, which are
-    the first page's background (an SVG of the whole page); the first page carries no page number."""
-    page, m, rule = style.page, style.page.margin, style.letter.rule
+def _letter_rules_url(style: Style) -> str:
+    """信函格式's double lines: an SVG of the whole page, as a data: URL."""
+    page, rule = style.page, style.letter.rule
     x = (page.width - rule.length) / 2
     first, second = style.letter_rules
     bars = [(first, rule.thick), (first + rule.thick + rule.gap, rule.thin),  # thick over thin
@@ -91,10 +91,18 @@ def _letter_css(style: Style) -> str:
            f'viewBox="0 0 {page.width:.3f} {page.height:.3f}">'
            + "".join(f'<rect x="{x:.3f}" y="{y:.3f}" width="{rule.length:.3f}" height="{h:.3f}" '
                      f'fill="{style.color(rule.color)}"/>' for y, h in bars) + "</svg>")
+    return f"data:image/svg+xml,{quote(svg)}"
+
+
+def _letter_css(style: Style) -> str:
+    """信函格式: the organ mark placed `mark_top` from the paper's top, centred over the double lines, which are
+    the first page's background; the first page carries no page number."""
+    page, m, rule = style.page, style.page.margin, style.letter.rule
+    x = (page.width - rule.length) / 2
     mark = style.role("letter-mark")
     return f"""
 @page :first {{
-  background: url("data:image/svg+xml,{quote(svg)}") no-repeat;
+  background: url("{_letter_rules_url(style)}") no-repeat;
   background-size: {page.width:.3f}pt {page.height:.3f}pt;  /* the whole paper, which starts a margin away */
   background-position: {-m.left:.3f}pt {-m.top:.3f}pt;      /* from the page area, where WeasyPrint puts 0 0 */
   @bottom-right {{ content: none; }}
@@ -138,7 +146,7 @@ def _runs_html(runs) -> str:
             text = text.replace(ch, _ZWSP + ch)
         for ch in _BREAK_AFTER:
             text = text.replace(ch, ch + _ZWSP)
-        out.append(f'<span class="{run.role}">{text}</span>' if run.role else text)
+        out.append(f'<span class="{escape(run.role)}">{text}</span>' if run.role else text)
     return "".join(out)
 
 
@@ -154,8 +162,8 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     left, right = p.split()
     if right or role.align == "split":
         body = f"<span>{_runs_html(left)}</span><span>{_runs_html(right)}</span>"
-        return f'<{tag} class="{p.role} split"{attrs}>{body}{extra}</{tag}>'
-    return f'<{tag} class="{p.role}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
+        return f'<{tag} class="{escape(p.role)} split"{attrs}>{body}{extra}</{tag}>'
+    return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
 def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
@@ -194,33 +202,68 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 def _weasyprint():
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
 
-    return weasyprint, FontConfiguration()
+    class OwnResources(URLFetcher):
+        """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):
+        any other URL, however it got into the HTML or CSS, is refused, never fetched, and remembered."""
+
+        def __init__(self, allowed: frozenset[str]):
+            super().__init__(allowed_protocols=("file", "data"))
+            self.allowed = allowed
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: dict | None = None):
+            if url not in self.allowed:
+                self.refused.append(url)
+                raise ValueError(f"refused: {url[:200]}")
+            return super().fetch(url, headers)
+
+    return weasyprint, FontConfiguration(), OwnResources
 
 
-_PREPARED: dict[tuple[int, bool], tuple[Style, dict[str, ResolvedFont], object]] = {}
+def _own_urls(style: Style, fonts: dict[str, ResolvedFont]) -> frozenset[str]:
+    """The URLs replygen puts in a style's stylesheet: font files it resolved, and the letter's rules."""
+    files = {face.file.as_uri() for font in fonts.values() for face in (font.face, *font.fallbacks) if face}
+    return frozenset({*files, _letter_rules_url(style)})
 
 
-def _prepared(style: Style, letter: bool) -> tuple[dict[str, ResolvedFont], object]:
-    """The fonts and the parsed stylesheet for a style, made once per process (a worker renders many replies)."""
+_PREPARED: dict[tuple[int, bool], tuple[Style, dict[str, ResolvedFont], object, frozenset[str]]] = {}
+
+
+def _prepared(style: Style, letter: bool) -> tuple[dict[str, ResolvedFont], object, frozenset[str]]:
+    """The fonts, the parsed stylesheet and the URLs it may fetch, for a style, made once per process (a worker
+    renders many replies)."""
     key = (id(style), letter)
     if key not in _PREPARED:
-        weasyprint, font_config = _weasyprint()
+        weasyprint, font_config, fetcher = _weasyprint()
         fonts = resolve(style)
-        css = weasyprint.CSS(string=stylesheet(style, fonts, letter), font_config=font_config)
-        _PREPARED[key] = (style, fonts, css)  # the style is kept so that its id is not reused
-    return _PREPARED[key][1], _PREPARED[key][2]
+        allowed = _own_urls(style, fonts)
+        css_fetcher = fetcher(allowed)
+        css = weasyprint.CSS(string=stylesheet(style, fonts, letter), font_config=font_config, url_fetcher=css_fetcher)
+        _refuse(css_fetcher.refused)
+        _PREPARED[key] = (style, fonts, css, allowed)  # the style is kept so that its id is not reused
+    return _PREPARED[key][1:]
+
+
+def _refuse(refused: list[str]) -> None:
+    if refused:
+        raise ReplyError(Problem(f"PDF 引用了不是本程序放入的资源（{refused[0][:200]}），已拒绝读取；"
+                                 "请检查模板和 style.yaml"))
 
 
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
     """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
     from replygen.writers.pdfmeta import pdf_options
 
-    weasyprint, font_config = _weasyprint()
-    fonts, css = _prepared(style, doc.is_letter)
+    weasyprint, font_config, fetcher = _weasyprint()
+    fonts, css, allowed = _prepared(style, doc.is_letter)
     html = to_html(doc, style, fonts, inline_css=False)
-    return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=font_config,
-                                                  **pdf_options(doc, standard))
+    own = fetcher(allowed)
+    pdf = weasyprint.HTML(string=html, url_fetcher=own).write_pdf(stylesheets=[css], font_config=font_config,
+                                                                  **pdf_options(doc, standard))
+    _refuse(own.refused)
+    return pdf
 
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:

@@ -438,7 +438,7 @@ def review(sources: tuple[Path, ...], base: str, templates_dir: Path | None, rep
 @_templates_option
 def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None) -> None:
     """新建一份答复：按机关档案写出带注释的 YAML 草稿，【】中为待填写的内容。"""
-    from replygen.output import atomic_write
+    from replygen.edits import Conflict, WriteFailed, save
     from replygen.skeleton import new_reply
 
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
@@ -450,13 +450,17 @@ def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None)
             click.echo(f"错误：请用 --issuer 指定发文机关档案，可选：{'、'.join(known) or '（无）'}", err=True)
             sys.exit(EXIT_INPUT)
         issuer = known[0]
-    if target.exists():
-        click.echo(f"错误：{target} 已存在，不覆盖；请换一个文件名。", err=True)
-        sys.exit(EXIT_INPUT)
     text, ok = _guard("新建答复", lambda: new_reply(templates, issuer, kind))
     if not ok or text is None:
         sys.exit(EXIT_INPUT)
-    atomic_write(target, text.encode("utf-8"))
+    try:  # only if no file is there: one written meanwhile (by the workbench, say) is not overwritten
+        save(target, text.encode("utf-8"), None)
+    except Conflict:
+        click.echo(f"错误：{target} 已存在，不覆盖；请换一个文件名。", err=True)
+        sys.exit(EXIT_INPUT)
+    except WriteFailed as err:
+        click.echo(f"错误：{err}", err=True)
+        sys.exit(EXIT_INPUT)
     click.echo(f"已新建：{target}（请把【】中的提示换成实际内容）")
 
 

@@ -27,12 +27,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
+from replygen.edits import Conflict
 from replygen.errors import ReplyError
 from replygen.model import Kind
 from replygen.skeleton import new_reply
 from replygen.web.catalog import Catalog, check, problem_json
 from replygen.web.previews import Busy, RenderPool
-from replygen.web.store import Conflict, ContentStore, NotFound
+from replygen.web.store import ContentStore, NotFound
 
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "replygen_token"

@@ -156,7 +156,7 @@ async def save_reply(request: Request) -> Response:
         version = await run_in_threadpool(bench.store.save, name, text, base)
     except Conflict as conflict:
         return _error(409, CONFLICT, version=conflict.current)
-    problems, _ = await run_in_threadpool(check, bench.templates, path)
+    problems, _ = await run_in_threadpool(check, bench.templates, path, text)
     return JSONResponse({"version": version, "problems": [problem_json(p, path) for p in problems]})
 
 

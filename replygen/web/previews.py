@@ -19,6 +19,7 @@ from pathlib import Path
 from replygen.compose import Templates
 from replygen.errors import Problem, ReplyError
 from replygen.load import load_reply
+from replygen.web.catalog import unexpected
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,13 @@ def render(root: str, path: str, text: str | None, fmt: str) -> Rendered:
     templates = _open(root)
     try:
         doc = templates.compose(load_reply(Path(path), text))
+        if fmt == "png":
+            return Rendered(pdf_to_pngs(render_bytes(doc, templates, "pdf")))
+        return Rendered([render_bytes(doc, templates, fmt)])
     except ReplyError as err:
         return Rendered(problems=err.problems)
-    if fmt == "png":
-        return Rendered(pdf_to_pngs(render_bytes(doc, templates, "pdf")))
-    return Rendered([render_bytes(doc, templates, fmt)])
+    except Exception as exc:  # a reply that passes the check but breaks a writer: the clerk reads why
+        return Rendered(problems=[unexpected(Path(path), exc, "生成")])
 
 
 class RenderPool:

@@ -469,11 +469,13 @@ def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="监听地址；不是本机地址（127.0.0.1）时，访问须带启动时显示的令牌。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="同时生成预览和下载文件的进程数（每个约占 200 MB 内存）。")
 @_templates_option
-def serve(content: Path, host: str, port: int, templates_dir: Path | None) -> None:
+def serve(content: Path, host: str, port: int, workers: int, templates_dir: Path | None) -> None:
     """打开答复工作台：在浏览器中编辑答复、随输入查看排版后的页面、下载 DOCX 和 PDF。"""
     from replygen.web.server import serve as run
 
-    _, ok = _guard("启动工作台", lambda: run(content, host, port, templates_dir, click.echo))
+    _, ok = _guard("启动工作台", lambda: run(content, host, port, templates_dir, click.echo, workers))
     if not ok:
         sys.exit(EXIT_INPUT)

@@ -22,7 +22,7 @@ def test_two_workbenches_on_one_folder_never_both_accept_the_same_version(tmp_pa
     content = tmp_path / "content"
     content.mkdir()
     shutil.copy(SEED_YAML, content / "race.yaml")
-    with workbench(content, warm=False) as a, workbench(content, warm=False) as b:
+    with workbench(content, workers=1, warm=False) as a, workbench(content, workers=1, warm=False) as b:
         for round_ in range(ROUNDS):
             _, loaded = call("GET", a.base + "/api/replies/race.yaml")
             texts = [loaded["text"] + f"# 第{round_}轮，工作台{i}\n" for i in range(2)]
@@ -59,7 +59,7 @@ def test_lint_fix_never_overwrites_a_workbench_save(tmp_path: Path) -> None:
             if status == 200:
                 saved.append(line)
 
-    with workbench(content, warm=False) as server:
+    with workbench(content, workers=1, warm=False) as server:
         saving = threading.Thread(target=clerk, args=(server.base,))
         saving.start()
         try:

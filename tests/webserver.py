@@ -104,8 +104,8 @@ class Server:
 
 
 @contextmanager
-def workbench(content: Path, *, host: str = "127.0.0.1", env: dict[str, str] | None = None, warm: bool = True,
-              timeout: float = 60, preexec: Callable[[], None] | None = None) -> Iterator[Server]:
+def workbench(content: Path, *, host: str = "127.0.0.1", workers: int = 2, env: dict[str, str] | None = None,
+              warm: bool = True, timeout: float = 60, preexec: Callable[[], None] | None = None) -> Iterator[Server]:
     """Start the server on `content`; yield it once it answers (and, with `warm`, once its workers are warm);
     stop it afterwards. It runs in a process group of its own, so that nothing it started can outlive the test."""
     port = free_port(host)
@@ -114,7 +114,8 @@ def workbench(content: Path, *, host: str = "127.0.0.1", env: dict[str, str] | N
     # the log goes to a file, not a pipe: a full pipe nobody reads would stall the server
     with tempfile.TemporaryFile("w+") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "replygen", "serve", str(content), "--host", host, "--port", str(port)],
+            [sys.executable, "-m", "replygen", "serve", str(content), "--host", host, "--port", str(port),
+             "--workers", str(workers)],
             stdout=log, stderr=subprocess.STDOUT, text=True, env=environ, start_new_session=True,
             preexec_fn=preexec)
         server = Server(process, base, log)

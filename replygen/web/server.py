@@ -12,6 +12,7 @@ from pathlib import Path
 
 from replygen.compose import DEFAULT_TEMPLATES
 from replygen.errors import Problem, ReplyError
+from replygen.limits import Limits
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
@@ -39,7 +40,7 @@ def serve(content: Path, host: str, port: int, templates_root: Path | None, say:
         token, hosts = secrets.token_urlsafe(24), None
         address = f"http://{shown}:{port}/?token={token}"
     app = create_app(content, templates_root=templates_root or DEFAULT_TEMPLATES, token=token,
-                     allowed_hosts=hosts, workers=workers)
+                     allowed_hosts=hosts, workers=workers, limits=Limits.from_env())
     listening = _listen(host, port)
     say(f"答复工作台：{content.resolve()}")
     say(f"请在浏览器中打开：{address}")

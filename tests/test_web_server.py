@@ -1,0 +1,98 @@
+"""The workbench as a real `replygen serve` process: what only a process shows (request sizes at the socket, the
+render workers' limits, a killed worker)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import SEED_YAML
+from webserver import Server, call, until, workbench
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(SEED_YAML, folder / "245.yaml")
+    return folder
+
+
+def _raw(server: Server, head: str, body: bytes = b"", timeout: float = 10) -> tuple[int, str]:
+    """Send `head` and `body` as they are (no client library to fix them up); the status and the answer's body."""
+    host, port = server.base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=timeout) as connection:
+        connection.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        answer = b""
+        while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < _length(answer):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1].decode("utf-8", errors="replace")
+
+
+def _length(answer: bytes) -> int:
+    match = re.search(rb"(?i)content-length: *(\d+)", answer)
+    return int(match.group(1)) if match else 0
+
+
+def _workers(server: Server) -> list[int]:
+    """The render workers: the server's child processes that run multiprocessing's spawn entry point."""
+    children = []
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        children += [int(pid) for pid in (task / "children").read_text().split()]
+    return [pid for pid in children
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(content: Path) -> None:
+    with workbench(content, workers=1, env={"REPLYGEN_MAX_REQUEST_KB": "64"}, warm=False) as server:
+        # 300 MB announced, 1 KB sent: an answer (and no wait for the rest) shows nothing more is read
+        status, body = _raw(server, f"PUT /api/replies/245.yaml HTTP/1.1\nHost: 127.0.0.1\n"
+                                    f"Content-Type: application/json\nContent-Length: {300 * 1024 * 1024}\n",
+                            b"{" + b" " * 1023)
+        assert status == 413 and "64 KB" in json.loads(body)["error"]
+        # the same in chunks of no announced length: refused once past the limit, the rest never sent
+        chunk = b" " * 16384
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(5))
+        status, body = _raw(server, "PUT /api/replies/245.yaml HTTP/1.1\nHost: 127.0.0.1\n"
+                                    "Content-Type: application/json\nTransfer-Encoding: chunked\n", chunks)
+        assert status == 413 and "REPLYGEN_MAX_REQUEST_KB" in json.loads(body)["error"]
+        assert call("GET", server.base + "/api/replies/245.yaml")[0] == 200, "and the server carries on"
+
+
+def test_render_workers_are_limited_in_memory_and_time(content: Path) -> None:
+    seed = SEED_YAML.read_text(encoding="utf-8")
+    runaway = seed.replace("body:\n", "body:\n" + "".join(f"  - 第{i}段。{'标准化工作' * 40}\n" for i in range(400)), 1)
+    limits = {"REPLYGEN_RENDER_SECONDS": "2", "REPLYGEN_RENDER_MEMORY_MB": "900"}
+    with workbench(content, workers=1, env=limits) as server:
+        workers = _workers(server)
+        assert len(workers) == 1
+        for pid in workers:
+            limits = Path(f"/proc/{pid}/limits").read_text()
+            assert re.search(rf"Max data size +{900 * 1024 * 1024} ", limits), limits
+        began = time.monotonic()
+        status, answer = call("POST", server.base + "/api/preview/245.yaml", {"text": runaway})
+        took = time.monotonic() - began
+        assert status == 200 and answer["pages"] == [] and "生成超时" in answer["problems"][0]["message"]
+        assert took < 15, f"the 2 s limit answered after {took:.1f} s (rendering it whole takes longer)"
+
+
+def test_a_killed_worker_is_replaced(content: Path) -> None:
+    text = (content / "245.yaml").read_text(encoding="utf-8")
+    with workbench(content, workers=1) as server:
+        os.kill(_workers(server)[0], signal.SIGKILL)
+        answers = [call("POST", server.base + "/api/preview/245.yaml", {"text": text}) for _ in range(2)]
+        assert all(status == 200 for status, _ in answers), answers
+        assert answers[-1][1]["pages"], "a new worker renders"
+        until(server.warm, 60, "a full pool of warm workers again")

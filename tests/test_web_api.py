@@ -204,9 +204,11 @@ def test_only_replies_under_the_content_folder(content: Path, name: str) -> None
 
 def test_paths_outside_the_content_folder_are_not_served(client: TestClient, content: Path) -> None:
     (content.parent / "x.yaml").write_text("secret: 1\n", encoding="utf-8")
-    for url in ("/api/replies/..%2Fx.yaml", "/api/replies/2026/..%2F..%2Fx.yaml", "/edit/..%2Fx.yaml"):
+    for url in ("/api/replies/..%2Fx.yaml", "/api/replies/2026/..%2F..%2Fx.yaml", "/edit/..%2Fx.yaml",
+                "/api/replies/a%00.yaml", "/edit/a%00.yaml"):
         answer = client.get(url)
         assert answer.status_code == 404 and "secret" not in answer.text
+    assert client.put("/api/replies/a%00.yaml", json={"text": "x", "version": None}).status_code == 404
 
 
 def test_writes_take_json_only(client: TestClient) -> None:

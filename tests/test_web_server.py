@@ -1,18 +1,22 @@
 """The workbench as a real `replygen serve` process: what only a process shows (request sizes at the socket, the
-render workers' limits, a killed worker)."""
+render workers' limits, a killed worker, the address it prints, a disk that fills up)."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from replygen.edits import history
 
 from conftest import SEED_YAML
 from webserver import Server, call, until, workbench
@@ -96,3 +100,29 @@ def test_a_killed_worker_is_replaced(content: Path) -> None:
         assert all(status == 200 for status, _ in answers), answers
         assert answers[-1][1]["pages"], "a new worker renders"
         until(server.warm, 60, "a full pool of warm workers again")
+
+
+def test_serve_on_another_loopback_address_answers_at_the_address_it_prints(content: Path) -> None:
+    with workbench(content, host="127.0.0.2", workers=1, warm=False) as server:
+        printed = re.search(r"请在浏览器中打开：(\S+)", server.output()).group(1)
+        assert printed == server.base + "/"
+        with urllib.request.urlopen(printed, timeout=10) as response:
+            assert response.status == 200
+
+
+def test_a_full_disk_refuses_the_save_in_chinese_and_keeps_no_history_copy(content: Path) -> None:
+    """The server may write files of at most 64 KB: the old version (4 KB) could be copied to .history, the new
+    one (over 100 KB) cannot be written, as on a disk that is nearly full."""
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    with workbench(content, workers=1, warm=False, preexec=small_files) as server:
+        status, loaded = call("GET", server.base + "/api/replies/245.yaml")
+        longer = loaded["text"] + "# 很长的备注\n" * 10_000
+        status, answer = call("PUT", server.base + "/api/replies/245.yaml",
+                              {"text": longer, "version": loaded["version"]})
+        assert status == 507 and "磁盘空间不足" in answer["error"]
+        assert (content / "245.yaml").read_text(encoding="utf-8") == loaded["text"]
+        assert history(content / "245.yaml") == []
+        assert call("PUT", server.base + "/api/replies/245.yaml",
+                    {"text": loaded["text"] + "# 短\n", "version": loaded["version"]})[0] == 200, "the version stays valid"

@@ -29,7 +29,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
-from replygen.edits import Conflict
+from replygen.edits import Conflict, WriteFailed
 from replygen.errors import ReplyError
 from replygen.limits import Limits
 from replygen.model import Kind
@@ -64,6 +64,11 @@ def _bench(request: Request) -> Workbench:
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _write_failed(err: WriteFailed) -> JSONResponse:
+    """507 Insufficient Storage for a full disk, 500 for the other causes; the message says which, in Chinese."""
+    return _error(507 if err.full else 500, str(err))
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -145,6 +150,8 @@ async def create_reply(request: Request) -> Response:
         return _error(400, err.problems[0].message)
     except Conflict:
         return _error(409, f"文件已存在：{name}")
+    except WriteFailed as err:
+        return _write_failed(err)
     return JSONResponse({"name": name, "version": version}, status_code=201)
 
 
@@ -168,6 +175,8 @@ async def save_reply(request: Request) -> Response:
         version = await run_in_threadpool(bench.store.save, name, text, base)
     except Conflict as conflict:
         return _error(409, CONFLICT, version=conflict.current)
+    except WriteFailed as err:
+        return _write_failed(err)
     problems, _ = await run_in_threadpool(check, bench.templates, path, text)
     return JSONResponse({"version": version, "problems": [problem_json(p, path) for p in problems]})
 

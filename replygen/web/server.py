@@ -33,8 +33,8 @@ def serve(content: Path, host: str, port: int, templates_root: Path | None, say:
     from replygen.web.app import create_app
 
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
-    if is_loopback(host):
-        token, hosts = None, LOOPBACK_NAMES
+    if is_loopback(host):  # the address printed must be one the Host check lets through (127.0.0.2, say)
+        token, hosts = None, [*LOOPBACK_NAMES, shown.lower()]
         address = f"http://{shown}:{port}/"
     else:
         token, hosts = secrets.token_urlsafe(24), None

@@ -1,8 +1,9 @@
 """The workbench as a real `replygen serve` process: what only a process shows (request sizes at the socket, the
-render workers' limits, a killed worker, the address it prints, a disk that fills up)."""
+render workers' limits, a killed worker, Ctrl+C, the address it prints, a disk that fills up)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import resource
 import shutil
 import signal
 import socket
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 from replygen.edits import history
 
 from conftest import SEED_YAML
-from webserver import Server, call, until, workbench
+from webserver import Server, call, group, until, workbench
 
 
 @pytest.fixture
@@ -57,6 +59,12 @@ def _workers(server: Server) -> list[int]:
         children += [int(pid) for pid in (task / "children").read_text().split()]
     return [pid for pid in children
             if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def _quietly(function, *args) -> None:
+    """Run `function` and forget how it ends (a request the server is stopped in the middle of)."""
+    with contextlib.suppress(Exception):
+        function(*args)
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(content: Path) -> None:
@@ -126,3 +134,22 @@ def test_a_full_disk_refuses_the_save_in_chinese_and_keeps_no_history_copy(conte
         assert history(content / "245.yaml") == []
         assert call("PUT", server.base + "/api/replies/245.yaml",
                     {"text": loaded["text"] + "# 短\n", "version": loaded["version"]})[0] == 200, "the version stays valid"
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["idle", "rendering"])
+def test_ctrl_c_stops_the_workbench_and_its_workers_within_3_s(content: Path, busy: bool) -> None:
+    seed = SEED_YAML.read_text(encoding="utf-8")
+    runaway = seed.replace("body:\n", "body:\n" + "".join(f"  - 第{i}段。{'标准化工作' * 40}\n" for i in range(400)), 1)
+    with workbench(content) as server:
+        if busy:  # a preview that renders for longer than 3 s, started
+            threading.Thread(target=_quietly, args=(call, "POST", server.base + "/api/preview/245.yaml",
+                                                    {"text": runaway}), daemon=True).start()
+            until(lambda: server.health()["renders"] > 0, 30, "a worker to be rendering")
+        assert len(group(server.process.pid)) > 1, "the server and its workers"
+        stopped = time.monotonic()
+        os.killpg(server.process.pid, signal.SIGINT)  # as Ctrl+C in a terminal: to the whole process group
+        server.process.wait(timeout=30)
+        until(lambda: not group(server.process.pid), 3, "every process of the workbench to exit", 0.02)
+        took = time.monotonic() - stopped
+        assert took < 3, f"the workbench took {took:.1f} s to stop"
+        assert server.process.returncode == 0 and "工作台已停止" in server.output()

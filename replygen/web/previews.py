@@ -29,6 +29,7 @@ from replygen.limits import Limits, limit_process_memory, render_limits
 from replygen.load import load_reply
 from replygen.web.catalog import unexpected
 
+STOP_WAIT = 1.0  # seconds a worker gets to exit on SIGTERM before it is killed
 WARM_SECONDS = 60.0
 
 
@@ -131,9 +132,21 @@ class RenderPool:
         return executor
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        """Stop the workers now, even mid-render: what they make is only ever sent to a page, so nothing is lost,
+        and Ctrl+C should not wait for a render (or a warm-up) to finish."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # ProcessPoolExecutor can only wait for its workers (terminate_workers() arrives in Python 3.14)
+        processes = list((executor._processes or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(STOP_WAIT)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        executor.shutdown(wait=True, cancel_futures=True)
 
     async def preview(self, key: str, path: Path, text: str) -> Rendered | None:
         """The pages of `text`, or None when a newer preview with the same `key` (one editor's previews of one

@@ -3,6 +3,7 @@ every request must carry an access token, printed with the address to open."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import secrets
@@ -15,6 +16,7 @@ from replygen.errors import Problem, ReplyError
 from replygen.limits import Limits
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+STOP_WAIT = 1  # seconds
 
 
 def is_loopback(host: str) -> bool:
@@ -47,7 +49,11 @@ def serve(content: Path, host: str, port: int, templates_root: Path | None, say:
     if token is not None:
         say("（非本机地址：访问须带上面的令牌，请只把这个地址交给需要的人。）")
     say("按 Ctrl+C 停止。")
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
+    # Ctrl+C: requests still running get STOP_WAIT seconds, then the render workers are stopped (not waited for)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=STOP_WAIT)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down cleanly, then passes Ctrl+C on
+        uvicorn.Server(config).run(sockets=[listening])
+    say("工作台已停止。")
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -141,23 +141,27 @@ def test_a_preview_overtaken_by_a_newer_one_is_dropped(client: TestClient, conte
 
 
 def test_preview_pages_are_the_printed_pages(client: TestClient, content: Path) -> None:
-    import pdfplumber
-    from PIL import Image
+    """Each preview page is, pixel for pixel, the downloaded PDF's page rasterised the same way (pdfium, 96 dpi)."""
+    import base64
+
+    from PIL import Image, ImageChops
+
+    from replygen.raster import pdf_to_pngs
 
     text = (content / SEED).read_text(encoding="utf-8")
     preview = client.post(f"/api/preview/{SEED}", json={"text": text}).json()
     pdf = client.get(f"/api/download/pdf/{SEED}")
-    with pdfplumber.open(io.BytesIO(pdf.content)) as printed:
-        assert len(preview["pages"]) == len(printed.pages) >= 2
-    first = preview["pages"][0]
-    assert first.startswith("data:image/png;base64,")
-    import base64
+    assert pdf.status_code == 200
+    shown = [Image.open(io.BytesIO(base64.b64decode(page.split(",", 1)[1]))) for page in preview["pages"]]
+    printed = [Image.open(io.BytesIO(png)) for png in pdf_to_pngs(pdf.content)]
+    assert len(shown) == len(printed) >= 2
+    assert shown[0].size == (794, 1123), "A4 at 96 dpi"
+    for number, (a, b) in enumerate(zip(shown, printed, strict=True), 1):
+        assert a.size == b.size and ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None, (
+            f"page {number} of the preview differs from the printed page")
 
-    image = Image.open(io.BytesIO(base64.b64decode(first.split(",", 1)[1])))
-    assert image.size == (794, 1123), "A4 at 96 dpi"
     changed = client.post(f"/api/preview/{SEED}", json={"text": text.replace("高度重视", "十分重视")}).json()
-    assert changed["pages"][0] != first
-
+    assert changed["pages"][0] != preview["pages"][0]
     broken = client.post(f"/api/preview/{SEED}", json={"text": text.replace("kind: proposal", "kind: x")}).json()
     assert broken["pages"] == [] and broken["problems"][0]["line"] == _line_of(text, "kind:")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from replygen.compose import Templates
 from replygen.errors import Location, Problem, ReplyError
 from replygen.load import load_reply
-from replygen.web.store import ContentStore, NotFound
+from replygen.web.store import ContentStore
 
 
 def unexpected(path: Path, exc: Exception, doing: str) -> Problem:
@@ -68,11 +68,10 @@ class Catalog:
 
     def entries(self) -> list[Entry]:
         out = []
-        for name in self.store.names():
+        for name, path in self.store.replies():
             try:
-                path = self.store.path(name)
                 stat = path.stat()
-            except (NotFound, OSError):  # removed or changed since it was listed: not a reply to show
+            except OSError:  # removed since it was listed: not a reply to show
                 continue
             stamp = (stat.st_mtime_ns, stat.st_size)
             with self._lock:

@@ -19,18 +19,17 @@ class ContentStore:
     def __init__(self, root: Path):
         self.root = root.resolve()
 
-    def names(self) -> list[str]:
-        """Every reply the workbench serves. A link leading out of the folder is left out: it is not served
-        (`path` refuses it), so listing it would only offer a page that answers 404."""
-        names = []
+    def replies(self) -> list[tuple[str, Path]]:
+        """(name, file) of every reply the workbench serves. A link leading out of the folder is left out: it is
+        not served (`path` refuses it), so listing it would only offer a page that answers 404."""
+        found = []
         for path, _ in reply_files([self.root]):
             name = path.relative_to(self.root).as_posix()
             try:
-                self.path(name)
+                found.append((name, self.path(name)))
             except NotFound:
                 continue
-            names.append(name)
-        return names
+        return found
 
     def path(self, name: str) -> Path:
         """The file a name stands for; only YAML files under root, never in a hidden folder."""

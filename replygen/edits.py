@@ -52,13 +52,16 @@ def version_of(data: bytes) -> str:
 
 def history(path: Path) -> list[Path]:
     """Earlier versions of a reply, oldest first."""
+    path = path.resolve()
     folder = path.parent / HISTORY / path.name
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
 def save(path: Path, data: bytes, base: str | None) -> str:
     """Write `data` to `path` if the file is still at version `base` (None: only if there is no such file yet),
-    keeping the version it replaces under .history/. Returns the new version. Raises Conflict, WriteFailed."""
+    keeping the version it replaces under .history/. Returns the new version. Raises Conflict, WriteFailed.
+    A link is followed: the file it leads to is changed, under that file's lock, whichever name a writer used."""
+    path = path.resolve()
     try:
         with FileLock(path.parent / LOCKS / f"{path.name}.lock", timeout=LOCK_WAIT):
             old = path.read_bytes() if path.is_file() else None

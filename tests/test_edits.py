@@ -9,7 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
-from replygen.edits import history
+from replygen.edits import history, save, version_of
 
 from conftest import SEED_YAML
 from webserver import at_once, call, workbench
@@ -72,3 +72,17 @@ def test_lint_fix_never_overwrites_a_workbench_save(tmp_path: Path) -> None:
     assert saved and all("Traceback" not in run.stderr for run in runs)
     assert [line for line in saved if line not in final] == [], "a save answered 200 is not in the file"
     assert any("已修正" in run.stdout for run in runs), "lint fixed the file at least once meanwhile"
+
+
+def test_a_save_through_a_link_changes_the_file_it_leads_to_under_its_lock(tmp_path: Path) -> None:
+    """`lint --fix 2026/245.yaml` where that name is a link, and the workbench saving the file it leads to, take
+    the same lock and keep one history; the link stays a link."""
+    target = tmp_path / "drafts" / "245.yaml"
+    target.parent.mkdir()
+    target.write_bytes(b"first\n")
+    link = tmp_path / "245.yaml"
+    link.symlink_to(target)
+    save(link, b"second\n", version_of(b"first\n"))
+    assert link.is_symlink() and target.read_bytes() == b"second\n"
+    assert [p.read_bytes() for p in history(target)] == [b"first\n"] and history(link) == history(target)
+    assert (target.parent / ".locks" / "245.yaml.lock").exists() and not (tmp_path / ".locks").exists()

@@ -484,7 +484,7 @@ def review(sources: tuple[Path, ...], base: str, templates_dir: Path | None, rep
 @_templates_option
 def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None) -> None:
     """新建一份答复：按机关档案写出带注释的 YAML 草稿，【】中为待填写的内容。"""
-    from replygen.output import atomic_write
+    from replygen.edits import Conflict, WriteFailed, save
     from replygen.skeleton import new_reply
 
     templates, ok = _guard("打开模板", lambda: _templates(templates_dir))
@@ -496,13 +496,17 @@ def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None)
             click.echo(f"错误：请用 --issuer 指定发文机关档案，可选：{'、'.join(known) or '（无）'}", err=True)
             sys.exit(EXIT_INPUT)
         issuer = known[0]
-    if target.exists():
-        click.echo(f"错误：{target} 已存在，不覆盖；请换一个文件名。", err=True)
-        sys.exit(EXIT_INPUT)
     text, ok = _guard("新建答复", lambda: new_reply(templates, issuer, kind))
     if not ok or text is None:
         sys.exit(EXIT_INPUT)
-    atomic_write(target, text.encode("utf-8"))
+    try:  # only if no file is there: one written meanwhile (by the workbench, say) is not overwritten
+        save(target, text.encode("utf-8"), None)
+    except Conflict:
+        click.echo(f"错误：{target} 已存在，不覆盖；请换一个文件名。", err=True)
+        sys.exit(EXIT_INPUT)
+    except WriteFailed as err:
+        click.echo(f"错误：{err}", err=True)
+        sys.exit(EXIT_INPUT)
     click.echo(f"已新建：{target}（请把【】中的提示换成实际内容）")
 
 
@@ -511,11 +515,13 @@ def new(issuer: str | None, kind: str, target: Path, templates_dir: Path | None)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="监听地址；不是本机地址（127.0.0.1）时，访问须带启动时显示的令牌。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="同时生成预览和下载文件的进程数（每个约占 200 MB 内存）。")
 @_templates_option
-def serve(content: Path, host: str, port: int, templates_dir: Path | None) -> None:
+def serve(content: Path, host: str, port: int, workers: int, templates_dir: Path | None) -> None:
     """打开答复工作台：在浏览器中编辑答复、随输入查看排版后的页面、下载 DOCX 和 PDF。"""
     from replygen.web.server import serve as run
 
-    _, ok = _guard("启动工作台", lambda: run(content, host, port, templates_dir, click.echo))
+    _, ok = _guard("启动工作台", lambda: run(content, host, port, templates_dir, click.echo, workers))
     if not ok:
         sys.exit(EXIT_INPUT)

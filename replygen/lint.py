@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from replygen.compose import cn_value, cn_year, numbering_value, pronoun_for
+from replygen.edits import Conflict, WriteFailed, save, version_of
 from replygen.errors import Location, ReplyError, shown
 from replygen.model import Salutation
-from replygen.output import atomic_write
 from replygen.yamlsource import DataPath, YamlSource, field_name, load_yaml
 
 CJK = "\u3400-\u9fff\uf900-\ufaff"
@@ -324,12 +324,19 @@ def lint_file(path: Path, fix: bool = False) -> LintReport:
             report.errors = [str(p) for p in err.problems]
             new_text = text
         if new_text != text:
-            report.diff = "".join(difflib.unified_diff(text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                                                       f"{path}", f"{path}（修正后）"))
-            atomic_write(path, (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"))
-            report.fixed = len(edits)
-            fixed_ids = {id(hit) for _, hit, _ in edits}
-            located = [item for item in located if id(item[1]) not in fixed_ids]
+            try:  # only over the version read: a save made meanwhile (the workbench) is never overwritten
+                save(path, (b"\xef\xbb\xbf" if bom else b"") + new_text.encode("utf-8"), version_of(raw))
+            except Conflict:
+                report.errors = [f"{path}: 文件在检查期间被修改（可能是工作台保存的），未修正；请重新运行 lint --fix"]
+            except WriteFailed as err:
+                report.errors = [f"{path}: {err}"]
+            else:
+                report.diff = "".join(difflib.unified_diff(text.splitlines(keepends=True),
+                                                           new_text.splitlines(keepends=True), f"{path}",
+                                                           f"{path}（修正后）"))
+                report.fixed = len(edits)
+                fixed_ids = {id(hit) for _, hit, _ in edits}
+                located = [item for item in located if id(item[1]) not in fixed_ids]
     report.findings = sorted((f for f, _, _ in located), key=lambda f: (f.location.line or 0, f.location.column or 0))
     return report
 

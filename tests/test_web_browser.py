@@ -20,11 +20,13 @@ SHOTS = os.environ.get("REPLYGEN_SCREENSHOTS")  # a folder to keep the screensho
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """One server for the module's tests: each test changes a reply of its own."""
+    """One server for the module's tests: each test changes a reply of its own. It is handed over once its render
+    workers are warm, so that the first preview takes a warm worker's time (a fresh machine's first render, fonts
+    and all, can take longer than a page's timeout)."""
     content = tmp_path_factory.mktemp("browser") / "content"
     shutil.copytree(CONTENT, content)
-    with workbench(content) as base:
-        yield base, content
+    with workbench(content) as server:
+        yield server.base, content
 
 
 @pytest.fixture

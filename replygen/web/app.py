@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -25,14 +26,17 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
+from replygen.edits import Conflict, WriteFailed
 from replygen.errors import ReplyError
+from replygen.limits import Limits
 from replygen.model import Kind
 from replygen.skeleton import new_reply
 from replygen.web.catalog import Catalog, check, problem_json
 from replygen.web.previews import Busy, RenderPool
-from replygen.web.store import Conflict, ContentStore, NotFound
+from replygen.web.store import ContentStore, NotFound
 
 HERE = Path(__file__).resolve().parent
 TOKEN_COOKIE = "replygen_token"
@@ -47,11 +51,11 @@ pages = Jinja2Templates(directory=HERE / "templates")
 class Workbench:
     """What the routes share: the content folder, the templates, the list and the render workers."""
 
-    def __init__(self, content: Path, templates_root: Path, workers: int):
+    def __init__(self, content: Path, templates_root: Path, workers: int, limits: Limits):
         self.store = ContentStore(content)
         self.templates = Templates.open(templates_root)
         self.catalog = Catalog(self.store, self.templates)
-        self.renders = RenderPool(self.templates.root, workers)
+        self.renders = RenderPool(self.templates.root, limits, workers)
 
 
 def _bench(request: Request) -> Workbench:
@@ -60,6 +64,11 @@ def _bench(request: Request) -> Workbench:
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _write_failed(err: WriteFailed) -> JSONResponse:
+    """507 Insufficient Storage for a full disk, 500 for the other causes; the message says which, in Chinese."""
+    return _error(507 if err.full else 500, str(err))
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -87,6 +96,15 @@ def _reply_path(request: Request) -> tuple[str, Path]:
         return name, _bench(request).store.path(name)
     except NotFound:
         raise _Refused(_error(404, f"没有这个答复文件：{name}")) from None
+
+
+async def health(request: Request) -> Response:
+    """Whether the workbench is up, how many render workers are warm (a preview is fast only then) and how many
+    renders are running or waiting: what a test, or a script that starts the workbench, waits on instead of a
+    fixed time."""
+    renders = _bench(request).renders
+    return JSONResponse({"ok": True, "workers": {"count": renders.workers, "warm": renders.warm()},
+                         "renders": renders.waiting})
 
 
 async def list_page(request: Request) -> Response:
@@ -132,6 +150,8 @@ async def create_reply(request: Request) -> Response:
         return _error(400, err.problems[0].message)
     except Conflict:
         return _error(409, f"文件已存在：{name}")
+    except WriteFailed as err:
+        return _write_failed(err)
     return JSONResponse({"name": name, "version": version}, status_code=201)
 
 
@@ -155,7 +175,9 @@ async def save_reply(request: Request) -> Response:
         version = await run_in_threadpool(bench.store.save, name, text, base)
     except Conflict as conflict:
         return _error(409, CONFLICT, version=conflict.current)
-    problems, _ = await run_in_threadpool(check, bench.templates, path)
+    except WriteFailed as err:
+        return _write_failed(err)
+    problems, _ = await run_in_threadpool(check, bench.templates, path, text)
     return JSONResponse({"version": version, "problems": [problem_json(p, path) for p in problems]})
 
 
@@ -226,16 +248,51 @@ class TokenGate(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with 413 without reading it whole: at once when its Content-Length
+    says so, else (a chunked body) as soon as what arrived passes the limit. The route reads the body only
+    through here, so a 300 MB upload costs at most `limit` bytes of memory."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "0")
+        if not length.isdigit() or int(length) > self.limit:
+            await self.too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _Refused(self.too_large())
+            return message
+
+        await self.app(scope, counted, send)
+
+    def too_large(self) -> Response:
+        return _error(413, f"请求内容太大（上限 {self.limit // 1024} KB）；确需更大时可设置环境变量 "
+                           "REPLYGEN_MAX_REQUEST_KB")
+
+
 async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, _Refused)
     return exc.response
 
 
 def create_app(content: Path, *, templates_root: Path = DEFAULT_TEMPLATES, token: str | None = None,
-               allowed_hosts: list[str] | None = None, workers: int = 2) -> Starlette:
+               allowed_hosts: list[str] | None = None, workers: int = 2, limits: Limits | None = None) -> Starlette:
     """The workbench over the replies in `content`. `token`: required on every request; `allowed_hosts`: the only
-    Host headers answered."""
-    bench = Workbench(content, templates_root, workers)
+    Host headers answered; `limits`: request size and each render's time and memory (default: from REPLYGEN_*)."""
+    limits = limits or Limits.from_env()
+    bench = Workbench(content, templates_root, workers, limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -248,6 +305,7 @@ def create_app(content: Path, *, templates_root: Path = DEFAULT_TEMPLATES, token
     reply = "{name:path}"
     routes = [
         Route("/", list_page),
+        Route("/api/health", health),
         Route(f"/edit/{reply}", edit_page),
         Route("/api/replies", list_replies),
         Route("/api/replies", create_reply, methods=["POST"]),
@@ -263,6 +321,7 @@ def create_app(content: Path, *, templates_root: Path = DEFAULT_TEMPLATES, token
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     if token is not None:
         middleware.append(Middleware(TokenGate, token=token))
+    middleware.append(Middleware(BodyLimit, limit=limits.request_bytes))
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan, exception_handlers={_Refused: _refused})
     app.state.bench = bench
     return app

@@ -8,9 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from replygen.compose import Templates
-from replygen.errors import Problem, ReplyError
+from replygen.errors import Location, Problem, ReplyError
 from replygen.load import load_reply
 from replygen.web.store import ContentStore
+
+
+def unexpected(path: Path, exc: Exception, doing: str) -> Problem:
+    """A failure that loading or a writer did not turn into a Problem itself (a NUL byte, an impossible date,
+    deep nesting: their bug, to be fixed there). Shown as this reply's problem, so that one file never answers
+    500 for a whole list, a save or a preview."""
+    detail = f"{type(exc).__name__}: {exc}"
+    return Problem(f"{doing}时出错（{detail[:300]}）；请检查文件内容", Location(path))
 
 
 def check(templates: Templates, path: Path, text: str | None = None) -> tuple[list[Problem], dict[str, str]]:
@@ -19,6 +27,8 @@ def check(templates: Templates, path: Path, text: str | None = None) -> tuple[li
         doc = templates.compose(load_reply(path, text))
     except ReplyError as err:
         return err.problems, {}
+    except Exception as exc:
+        return [unexpected(path, exc, "读取")], {}
     salutation = next((p.text for p in doc.paragraphs if p.role == "salutation"), "")
     return [], {"number": doc.meta.get("keywords", ""), "title": doc.meta.get("title", ""),
                 "addressee": salutation.rstrip("：:"), "date": doc.meta.get("date", "")}
@@ -58,11 +68,10 @@ class Catalog:
 
     def entries(self) -> list[Entry]:
         out = []
-        for name in self.store.names():
-            path = self.store.path(name)
+        for name, path in self.store.replies():
             try:
                 stat = path.stat()
-            except FileNotFoundError:
+            except OSError:  # removed since it was listed: not a reply to show
                 continue
             stamp = (stat.st_mtime_ns, stat.st_size)
             with self._lock:

@@ -3,6 +3,7 @@ every request must carry an access token, printed with the address to open."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import secrets
@@ -12,8 +13,10 @@ from pathlib import Path
 
 from replygen.compose import DEFAULT_TEMPLATES
 from replygen.errors import Problem, ReplyError
+from replygen.limits import Limits
 
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
+STOP_WAIT = 1  # seconds
 
 
 def is_loopback(host: str) -> bool:
@@ -32,21 +35,25 @@ def serve(content: Path, host: str, port: int, templates_root: Path | None, say:
     from replygen.web.app import create_app
 
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
-    if is_loopback(host):
-        token, hosts = None, LOOPBACK_NAMES
+    if is_loopback(host):  # the address printed must be one the Host check lets through (127.0.0.2, say)
+        token, hosts = None, [*LOOPBACK_NAMES, shown.lower()]
         address = f"http://{shown}:{port}/"
     else:
         token, hosts = secrets.token_urlsafe(24), None
         address = f"http://{shown}:{port}/?token={token}"
     app = create_app(content, templates_root=templates_root or DEFAULT_TEMPLATES, token=token,
-                     allowed_hosts=hosts, workers=workers)
+                     allowed_hosts=hosts, workers=workers, limits=Limits.from_env())
     listening = _listen(host, port)
     say(f"答复工作台：{content.resolve()}")
     say(f"请在浏览器中打开：{address}")
     if token is not None:
         say("（非本机地址：访问须带上面的令牌，请只把这个地址交给需要的人。）")
     say("按 Ctrl+C 停止。")
-    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listening])
+    # Ctrl+C: requests still running get STOP_WAIT seconds, then the render workers are stopped (not waited for)
+    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=STOP_WAIT)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn shuts down cleanly, then passes Ctrl+C on
+        uvicorn.Server(config).run(sockets=[listening])
+    say("工作台已停止。")
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,33 +1,16 @@
-"""The content folder as the workbench sees it: reply files by name, read with their version, saved atomically
-with the previous version kept, and a save refused when the file changed since the editor loaded it."""
+"""The content folder as the workbench sees it: reply files by name, read with their version, and saved through
+replygen.edits (a save refused when the file changed since the editor loaded it, the previous version kept)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import threading
 from pathlib import Path
 
-from replygen.output import atomic_write
+from replygen import edits
 from replygen.render import reply_files
-
-HISTORY = ".history"
 
 
 class NotFound(Exception):
     """No reply of that name under the content folder (also for names pointing outside it)."""
-
-
-class Conflict(Exception):
-    """The file is not the version the editor started from: someone else saved in between."""
-
-    def __init__(self, current: str | None):
-        super().__init__(current)
-        self.current = current
-
-
-def version_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class ContentStore:
@@ -35,15 +18,26 @@ class ContentStore:
 
     def __init__(self, root: Path):
         self.root = root.resolve()
-        self._lock = threading.Lock()  # a version check and the write it allows happen as one step
 
-    def names(self) -> list[str]:
-        return [path.relative_to(self.root).as_posix() for path, _ in reply_files([self.root])]
+    def replies(self) -> list[tuple[str, Path]]:
+        """(name, file) of every reply the workbench serves. A link leading out of the folder is left out: it is
+        not served (`path` refuses it), so listing it would only offer a page that answers 404."""
+        found = []
+        for path, _ in reply_files([self.root]):
+            name = path.relative_to(self.root).as_posix()
+            try:
+                found.append((name, self.path(name)))
+            except NotFound:
+                continue
+        return found
 
     def path(self, name: str) -> Path:
         """The file a name stands for; only YAML files under root, never in a hidden folder."""
         parts = Path(name).parts
-        path = (self.root / name).resolve()
+        try:
+            path = (self.root / name).resolve()
+        except (OSError, ValueError):  # a NUL byte, a name too long, a loop of links
+            raise NotFound(name) from None
         if (not name.endswith(".yaml") or any(p.startswith(".") for p in parts) or Path(name).is_absolute()
                 or not path.is_relative_to(self.root)):
             raise NotFound(name)
@@ -56,30 +50,13 @@ class ContentStore:
             data = path.read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             raise NotFound(name) from None
-        return data.decode("utf-8", errors="replace"), version_of(data)
+        return data.decode("utf-8", errors="replace"), edits.version_of(data)
 
     def save(self, name: str, text: str, base: str | None) -> str:
-        """Write `text` if the file is still at version `base` (None: the file must not exist yet); keep the
-        version it replaces under .history/. Returns the new version; raises Conflict otherwise."""
-        path = self.path(name)
-        data = text.encode("utf-8")
-        with self._lock:
-            old = path.read_bytes() if path.is_file() else None
-            current = None if old is None else version_of(old)
-            if current != base:
-                raise Conflict(current)
-            if old == data:
-                return current
-            if old is not None:
-                self._keep(name, old)
-            atomic_write(path, data)
-        return version_of(data)
+        """Write `text` if the file is still at version `base` (None: the file must not exist yet). Returns the
+        new version; raises edits.Conflict or edits.WriteFailed."""
+        return edits.save(self.path(name), text.encode("utf-8"), base)
 
     def history(self, name: str) -> list[Path]:
         """Earlier versions of a reply, oldest first."""
-        folder = self.root / HISTORY / name
-        return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-
-    def _keep(self, name: str, data: bytes) -> None:
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        atomic_write(self.root / HISTORY / name / f"{stamp}-{version_of(data)[:8]}.yaml", data)
+        return edits.history(self.path(name))

@@ -312,13 +312,16 @@ def test_saving_checking_and_previewing_a_broken_draft_answer_its_problems(clien
         assert answer.status_code == 200 and name in answer.json()["problems"][0]["text"], url
 
 
-def test_a_reply_that_passes_the_check_but_fails_to_render_downloads_as_a_422(client: TestClient,
-                                                                              content: Path) -> None:
+def test_a_reply_the_writers_cannot_hold_is_named_by_check_and_download_answers_422(client: TestClient,
+                                                                                    content: Path) -> None:
+    """A control character DOCX cannot hold: the check names it at its line (what validates renders), and the
+    download answers JSON 422 with the message, never a raw 500."""
     name = _copy(content, "2026/unrenderable.yaml")
     path = content / name
     path.write_text(path.read_text(encoding="utf-8").replace(
         "subject: 关于分层分类", 'subject: "关于\\x01分层分类').replace("建设工作的提案\n", '建设工作的提案"\n', 1),
         encoding="utf-8")
-    assert client.post(f"/api/check/{name}", json={"text": path.read_text(encoding="utf-8")}).json()["problems"] == []
+    [problem] = client.post(f"/api/check/{name}", json={"text": path.read_text(encoding="utf-8")}).json()["problems"]
+    assert problem["line"] and "U+0001" in problem["message"]
     answer = client.get(f"/api/download/docx/{name}")
-    assert answer.status_code == 422 and "生成" in answer.json()["error"]
+    assert answer.status_code == 422 and "U+0001" in answer.json()["error"]

@@ -20,7 +20,7 @@ from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import ReplyError
 from replygen.fingerprint import Fingerprinter
 from replygen.manifest import Manifest, Output
-from replygen.output import discard_temporaries, write_outputs
+from replygen.output import commit, sweep_temporaries
 from replygen.render import document_for, render_all, reply_files
 
 
@@ -118,13 +118,13 @@ def _render(job: Job, out: Path) -> Result:
     result = Result(job)
     try:
         rendered = render_all(document_for(job.source, templates), templates, out / job.stem, _worker["formats"])  # type: ignore[arg-type]
+        result.written = commit(rendered)
     except ReplyError as err:
         result.problems = [str(p) for p in err.problems]
         return result
     except Exception as exc:
         result.problems = [f"{job.source}: 内部错误：{type(exc).__name__}: {exc}"]
         return result
-    result.written = write_outputs(rendered)
     for target, data in rendered.items():
         rel = target.relative_to(out).as_posix()
         result.outputs[rel] = Output(hashlib.sha256(data).hexdigest(), len(data), job.fingerprint)
@@ -159,9 +159,9 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     # A crashed worker breaks the whole pool. Render what it took down again one reply at a time, so that a
     # crash is pinned on the one reply that causes it; a worker killed mid-write leaves its temporary files.
     pool = None
+    if lost:
+        sweep_temporaries(out)
     for job in sorted(lost, key=lambda j: j.stem):
-        for fmt in formats:
-            discard_temporaries(out / f"{job.stem}.{fmt}")
         pool = pool or _pool(1, templates, formats)
         try:
             result = pool.submit(_render, job, out).result()

@@ -84,16 +84,29 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, templates_dir: 
     from replygen.render import render_file
 
     wanted = _formats(formats)
+    limits = _render_limits()
     outputs: list[Path] = []
 
     def one(path: Path, rel: Path, templates) -> str:
-        written = render_file(path, templates, out_dir / rel, wanted)
+        written = render_file(path, templates, out_dir / rel, wanted, limits)
         outputs.extend(written)
         return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
 
     _each_reply(files, templates_dir, one, "完成 {done} 份，失败 {failed} 份。")
     if check_output and not _check_and_report(outputs, _style(templates_dir), None):
         sys.exit(EXIT_INPUT)
+
+
+def _render_limits():
+    """The per-reply limits, with this process's memory capped: `render` is a one-shot process that exists to
+    render, so a reply that runs away is stopped here as in a batch worker."""
+    from replygen.limits import Limits, limit_process_memory
+
+    limits, ok = _guard("读取限制", Limits.from_env)
+    if not ok or limits is None:
+        sys.exit(EXIT_INPUT)
+    limit_process_memory(limits)
+    return limits
 
 
 @main.command()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from replygen.compose import Templates
 from replygen.document import Document
+from replygen.limits import Limits, render_limits
 from replygen.load import load_reply
-from replygen.output import write_outputs
+from replygen.output import commit
 from replygen.paths import files_below
 
 FORMATS = ("docx", "pdf")
@@ -28,10 +29,13 @@ def render_bytes(doc: Document, templates: Templates, fmt: str) -> bytes:
     return render_docx(doc, templates.style)
 
 
-def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str]) -> list[Path]:
-    """Render every format in memory first, so that a failure in one writes none of them."""
-    outputs = render_all(document_for(path, templates), templates, target_stem, formats)
-    write_outputs(outputs)
+def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str],
+                limits: Limits) -> list[Path]:
+    """Render every format in memory first, within the reply's time and memory limits, then commit them
+    together: a failure in one changes none of them."""
+    with render_limits(path, limits):
+        outputs = render_all(document_for(path, templates), templates, target_stem, formats)
+    commit(outputs)
     return list(outputs)
 
 

@@ -148,10 +148,12 @@ def test_a_crashing_worker_loses_only_its_own_reply(tmp_path: Path) -> None:
 
 
 def test_temporaries_of_a_killed_write_are_discarded(tmp_path: Path) -> None:
-    """What a worker killed mid-write leaves beside its target goes; other files, and other targets', stay."""
-    from replygen.output import discard_temporaries
+    """What a worker killed mid-write leaves beside its targets goes; other files stay."""
+    from replygen.output import sweep_temporaries
 
-    for name in (".245[1].docx.k2x.tmp", ".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"):
+    for name in ("sub/.245[1].docx.k2x_ab9z.tmp", ".245[1].docx", ".notes.tmp", "245[1].docx", ".246.pdf.0a1b2c3d.tmp"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    discard_temporaries(tmp_path / "245[1].docx")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"]
+    assert sweep_temporaries(tmp_path) == 2
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        ".245[1].docx", ".notes.tmp", "245[1].docx"]

@@ -21,8 +21,9 @@ def _umask() -> int:
 
 
 _MODE = 0o666 & ~_umask()
-_WHY = {errno.EISDIR: "目标是文件夹", errno.ENOSPC: "磁盘空间不足", errno.EACCES: "没有写权限",
-        errno.EPERM: "没有写权限", errno.EROFS: "只读文件系统", errno.ENOTDIR: "路径中有同名文件"}
+_WHY = {errno.EISDIR: "是文件夹", errno.ENOENT: "不存在（可能已被删除或移动）", errno.ENOSPC: "磁盘空间不足",
+        errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EROFS: "只读文件系统",
+        errno.ENOTDIR: "路径中有同名的文件", errno.ELOOP: "符号链接循环"}
 _TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 """the names _stage and _backup give (mkstemp: prefix, 8 random characters, suffix)"""
 
@@ -41,9 +42,14 @@ def commit(outputs: dict[Path, bytes]) -> int:
     try:
         _commit(changed)
     except OSError as exc:
-        raise ReplyError(Problem(f"无法写出（{_WHY.get(exc.errno or 0, exc.strerror or exc)}），这份答复的输出文件均未改动",
+        raise ReplyError(Problem(f"无法写出（{describe(exc)}），这份答复的输出文件均未改动",
                                  Location(Path(exc.filename)))) from None
     return len(changed)
+
+
+def describe(exc: OSError) -> str:
+    """Why a file could not be read or written, in words a clerk reads."""
+    return _WHY.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def _commit(outputs: dict[Path, bytes]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from replygen.compose import Templates
 from replygen.document import Document
+from replygen.errors import Location, Problem, ReplyError
 from replygen.limits import Limits, render_limits
 from replygen.load import load_reply
 from replygen.output import commit
@@ -17,6 +19,12 @@ FORMATS = ("docx", "pdf")
 
 def document_for(path: Path, templates: Templates) -> Document:
     return templates.compose(load_reply(path))
+
+
+def load_writers(formats: Iterable[str]) -> None:
+    """Import the writers (WeasyPrint takes about a second) before the first reply's time limit starts."""
+    for fmt in formats:
+        importlib.import_module(f"replygen.writers.{fmt}")
 
 
 def render_bytes(doc: Document, templates: Templates, fmt: str) -> bytes:
@@ -33,15 +41,25 @@ def render_file(path: Path, templates: Templates, target_stem: Path, formats: It
                 limits: Limits) -> list[Path]:
     """Render every format in memory first, within the reply's time and memory limits, then commit them
     together: a failure in one changes none of them."""
-    with render_limits(path, limits):
-        outputs = render_all(document_for(path, templates), templates, target_stem, formats)
-    commit(outputs)
+    try:
+        with render_limits(path, limits):
+            outputs = render_all(document_for(path, templates), templates, target_stem, formats)
+        commit(outputs)
+    except ReplyError as err:
+        raise regarding(err, path) from None
     return list(outputs)
+
+
+def regarding(err: ReplyError, reply: Path) -> ReplyError:
+    """The same problems, each naming the reply first when it points elsewhere (a template line, an output
+    file): in a folder of replies, a clerk must see which one failed."""
+    return ReplyError([p if p.location and p.location.path == reply else Problem(str(p), Location(reply))
+                       for p in err.problems])
 
 
 def render_all(doc: Document, templates: Templates, target_stem: Path, formats: Iterable[str]) -> dict[Path, bytes]:
     """The one document in each format: {target path: bytes}."""
-    return {target_stem.with_suffix(f".{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
+    return {target_stem.with_name(f"{target_stem.name}.{fmt}"): render_bytes(doc, templates, fmt) for fmt in formats}
 
 
 def reply_files(args: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

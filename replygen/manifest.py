@@ -170,12 +170,21 @@ def _stale(manifest: Manifest) -> list[Finding]:
     groups: dict[tuple[str, str], list[str]] = {}
     for rel, record in sorted(manifest.outputs.items()):
         groups.setdefault((record.templates or str(DEFAULT_TEMPLATES), record.stack), []).append(rel)
-    current: dict[str, dict[str, str]] = {}
+    current: dict[str, dict[str, str] | None] = {}
     findings = []
     for (templates, stack), rels in groups.items():
         if templates not in current:
-            current[templates] = renderer_stack(load_style(Path(templates) / "style.yaml"))
-        changes = stack_changes(manifest.stacks.get(stack, {}), current[templates])
+            try:
+                current[templates] = renderer_stack(load_style(Path(templates) / "style.yaml"))
+            except (ReplyError, OSError):
+                current[templates] = None
+        now = current[templates]
+        if now is None:
+            changes = [f"生成时的模板目录 {templates} 已无法读取，不能核对"]
+        elif stack not in manifest.stacks:
+            changes = ["清单没有记录生成环境（由旧版 replygen 写出）"]
+        else:
+            changes = stack_changes(manifest.stacks[stack], now)
         if changes:
             where = rels[0] if len(rels) == 1 else f"{rels[0]} 等 {len(rels)} 个文件"
             findings.append(Finding("stale", where, "；".join(changes)))

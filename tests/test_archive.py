@@ -86,15 +86,14 @@ def test_a_second_batch_waits_for_the_first_or_gives_up(tmp_path: Path) -> None:
     make_archive(src, good=2)
     out.mkdir()
     with FileLock(out / LOCK_NAME):
-        refused = replygen("batch", str(src), "-o", str(out), "--format", "docx", "--wait", "1")
-        assert refused.returncode == 1
-        assert "正由另一个 replygen 进程使用，等待其结束（最多 1 秒）" in refused.stderr
-        assert "等待 1 秒后，输出目录仍由另一个 replygen 进程使用；未做任何改动" in refused.stderr
-        assert outputs(out) == {}
         waiting = start("batch", str(src), "-o", str(out), "--format", "docx")
         assert waiting.stderr is not None
-        assert "等待其结束" in waiting.stderr.readline()  # it says so, then blocks until the lock is free
-    done = finish(waiting, 120)
+        assert "正由另一个 replygen 进程使用，等待其结束（最多 600 秒）" in waiting.stderr.readline()
+        refused = replygen("batch", str(src), "-o", str(out), "--format", "docx", "--wait", "1")
+        assert refused.returncode == 1
+        assert "等待 1 秒后，输出目录仍由另一个 replygen 进程使用；未做任何改动" in refused.stderr
+        assert outputs(out) == {}
+    done = finish(waiting, 120)  # the lock is free: the waiting batch goes on
     assert done.returncode == 0 and len(outputs(out)) == 2
 
 

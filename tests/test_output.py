@@ -64,10 +64,3 @@ def test_files_and_folders_are_fsynced_before_they_count(tmp_path: Path, monkeyp
     assert events[-1] == ("fsync", str(target.parent))
     assert target.read_bytes() == b"pdf"
 
-
-def test_unchanged_targets_are_not_rewritten(tmp_path: Path) -> None:
-    target = tmp_path / "a.docx"
-    target.write_bytes(b"same")
-    before = target.stat().st_mtime_ns, target.stat().st_ino
-    assert output.commit({target: b"same", tmp_path / "b.pdf": b"new"}) == 1
-    assert (target.stat().st_mtime_ns, target.stat().st_ino) == before

@@ -127,7 +127,7 @@ def _read_source(path: Path, limits: Limits) -> bytes:
 
 def _up_to_date(out: Path, rel: str, fingerprint: str, manifest: Manifest) -> bool:
     """Recorded from these inputs, and the file still holds the recorded bytes: re-hashed, because a flipped
-    byte keeps the size (hashing an output costs about 1/500 of rendering it)."""
+    byte keeps the size. Cheap: 1000 DOCX outputs re-hash in about 0.4 s; rendering them takes about 100 s."""
     record = manifest.outputs.get(rel)
     if record is None or record.fingerprint != fingerprint:
         return False
@@ -255,11 +255,18 @@ def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMP
         jobs, summary.skipped, summary.failed = plan(sources, out, fingerprints, formats, force=force, shard=shard,
                                                      manifest=manifest, limits=limits)
         on_plan(len(jobs), summary.skipped, len(summary.failed))
-        for result in run(jobs, out, templates, formats, workers, limits, on_result) if jobs else []:
+
+        def record(result: Result) -> None:
             _record(manifest, result, fingerprints, templates, formats, limits)
             (summary.failed if result.problems else summary.rendered).append(result)
-        if jobs or rebuilt:
-            manifest.save(out)
+            on_result(result)
+
+        try:
+            if jobs:
+                run(jobs, out, templates, formats, workers, limits, record)
+        finally:  # also when interrupted (Ctrl-C): what was committed stays recorded
+            if jobs or rebuilt:
+                manifest.save(out)
     return summary
 
 

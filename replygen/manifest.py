@@ -182,7 +182,7 @@ def _stale(manifest: Manifest) -> list[Finding]:
         if now is None:
             changes = [f"生成时的模板目录 {templates} 已无法读取，不能核对"]
         elif stack not in manifest.stacks:
-            changes = ["清单没有记录生成环境（由旧版 replygen 写出）"]
+            changes = ["清单没有记录生成环境，由旧版 replygen 写出"]
         else:
             changes = stack_changes(manifest.stacks[stack], now)
         if changes:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
-from archives import SEED, Run, make_archive, outputs, replygen
+from archives import SEED, Run, finish, make_archive, outputs, replygen, start
 from conftest import SEED_YAML
 
 
@@ -222,3 +223,19 @@ def test_a_reply_name_with_a_dot_keeps_it(tmp_path: Path) -> None:
     r = replygen("batch", str(tmp_path), "-o", str(tmp_path / "out"), "--format", "docx")
     assert r.returncode == 0, r.stderr
     assert sorted(outputs(tmp_path / "out")) == ["245.docx", "245.v2.docx"]
+
+
+def test_an_interrupted_batch_keeps_what_it_finished_in_the_manifest(tmp_path: Path) -> None:
+    src, out = tmp_path / "content", tmp_path / "out"
+    make_archive(src, good=40)
+    run = start("batch", str(src), "-o", str(out), "--format", "docx", "--jobs", "1")
+    assert run.stdout is not None
+    for line in run.stdout:
+        if line.startswith("已生成"):
+            break
+    else:
+        pytest.fail("no reply was rendered")
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C
+    assert finish(run, 60).returncode != 0
+    listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert listed and len(listed) < 40 and set(listed) <= set(outputs(out))

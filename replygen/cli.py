@@ -94,20 +94,34 @@ def main() -> None:
 def render(files: tuple[Path, ...], out_dir: Path, formats: str, pdf_standard: str | None,
            templates_dir: Path | None, check_output: bool) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
-    from replygen.render import render_file
+    from replygen.render import load_writers, render_file
 
     wanted = _formats(formats)
     standard = _pdf_standard(pdf_standard, templates_dir)
+    limits = _render_limits()
+    load_writers(wanted)
     outputs: list[Path] = []
 
     def one(path: Path, rel: Path, templates) -> str:
-        written = render_file(path, templates, out_dir / rel, wanted, standard)
+        written = render_file(path, templates, out_dir / rel, wanted, limits, standard)
         outputs.extend(written)
         return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
 
     _each_reply(files, templates_dir, one, "完成 {done} 份，失败 {failed} 份。")
     if check_output and not _check_and_report(outputs, _style(templates_dir), None):
         sys.exit(EXIT_INPUT)
+
+
+def _render_limits():
+    """The per-reply limits, with this process's memory capped: `render` is a one-shot process that exists to
+    render, so a reply that runs away is stopped here as in a batch worker."""
+    from replygen.limits import Limits, limit_process_memory
+
+    limits, ok = _guard("读取限制", Limits.from_env)
+    if not ok or limits is None:
+        sys.exit(EXIT_INPUT)
+    limit_process_memory(limits)
+    return limits
 
 
 @main.command()
@@ -181,6 +195,21 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
         sys.exit(EXIT_INPUT)
 
 
+_wait_option = click.option(
+    "--wait", "wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="秒",
+    help="输出目录正由另一个 replygen 进程使用时，最多等待的秒数；超时则不做任何改动并退出。")
+
+
+def _workers(jobs: int | None) -> int:
+    """--jobs, never more than the cores this process may use (a huge number would fork a process each)."""
+    from replygen.parallel import usable_cores
+
+    cores = usable_cores()
+    if jobs is not None and jobs > cores:
+        click.echo(f"注意：--jobs {jobs} 超过本机可用的 {cores} 个 CPU 核，按 {cores} 个进程运行。", err=True)
+    return min(jobs or cores, cores)
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
@@ -189,11 +218,12 @@ def fonts(templates_dir: Path | None, fontconfig: bool) -> None:
 @click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式：docx、pdf、ofd。")
 @_pdf_standard_option
 @_templates_option
-@click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化。")
+@click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化（也重试上次失败的答复、重建损坏的清单）。")
 @click.option("--shard", default=None, metavar="I/N", help="只处理第 I 份（共 N 份，稳定划分），用于多机分担。")
+@_wait_option
 @_check_option
 def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, pdf_standard: str | None,
-          templates_dir: Path | None, force: bool, shard: str | None, check_output: bool) -> None:
+          templates_dir: Path | None, force: bool, shard: str | None, wait: float, check_output: bool) -> None:
     """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""
     from replygen import batch as batching
     from replygen.compose import DEFAULT_TEMPLATES
@@ -203,23 +233,29 @@ def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: s
         shard_spec = batching.parse_shard(shard) if shard else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--shard") from None
+    workers = _workers(jobs)
     progress = _Progress()
     summary, ok = _guard("批量生成", lambda: batching.batch(
         list(sources), out_dir, templates_root=templates_dir or DEFAULT_TEMPLATES, formats=wanted,
-        workers=jobs or os.cpu_count() or 1, force=force, shard=shard_spec,
+        workers=workers, force=force, shard=shard_spec, wait=wait, on_wait=lambda m: click.echo(m, err=True),
         pdf_standard=_pdf_standard(pdf_standard, templates_dir),
         on_plan=progress.start, on_result=progress.update))
     progress.close()
     if not ok or summary is None:
         sys.exit(EXIT_INPUT)
+    if summary.swept:
+        click.echo(f"已清除上次中断留下的 {summary.swept} 个临时文件。")
     written = sum(r.written for r in summary.rendered)
+    known = sum(r.known for r in summary.failed)
     click.echo(f"汇总：生成 {len(summary.rendered)} 份（写出 {written} 个文件），未变跳过 {summary.skipped} 份，"
-               f"失败 {len(summary.failed)} 份。")
+               f"失败 {len(summary.failed)} 份" + (f"（其中 {known} 份未变，沿用上次的结果）" if known else "") + "。")
     for result in summary.failed:
         for problem in result.problems:
             click.echo(f"  失败：{problem}", err=True)
-    rendered = [out_dir / rel for result in summary.rendered for rel in result.outputs]
-    if check_output and rendered and not _check_and_report(rendered, _style(templates_dir), jobs):
+    if known:
+        click.echo("  未变的失败答复没有重新生成；改正后会自动重试，也可用 --force 全部重试。", err=True)
+    rendered = [out_dir / rel for result in summary.rendered for rel in result.hashes]
+    if check_output and rendered and not _check_and_report(rendered, _style(templates_dir), workers):
         sys.exit(EXIT_INPUT)
     if summary.failed:
         sys.exit(EXIT_INPUT)
@@ -231,8 +267,8 @@ class _Progress:
     def __init__(self) -> None:
         self.bar = None
 
-    def start(self, todo: int, skipped: int) -> None:
-        click.echo(f"待生成 {todo} 份，未变 {skipped} 份。")
+    def start(self, todo: int, skipped: int, failed: int) -> None:
+        click.echo(f"待生成 {todo} 份，未变 {skipped} 份" + (f"，无法生成 {failed} 份" if failed else "") + "。")
         if todo and sys.stderr.isatty():
             from tqdm import tqdm
 
@@ -253,22 +289,43 @@ class _Progress:
 
 @main.command()
 @click.argument("archive", type=click.Path(path_type=Path, exists=True, file_okay=False))
-def verify(archive: Path) -> None:
-    """按 manifest.json 核对归档：列出缺失、被改动和清单之外的文件。"""
+@click.option("--deep", is_flag=True, help="按清单记录的源文件和模板重新生成（不写文件），逐字节比较：证明本机能复现归档。")
+@click.option("--sample", type=click.IntRange(min=1), default=None, metavar="N",
+              help="与 --deep 同用：只重新生成固定抽取的 N 份答复（每次抽到的相同）。")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="--deep 的并行进程数（默认：CPU 核数）。")
+def verify(archive: Path, deep: bool, sample: int | None, jobs: int | None) -> None:
+    """按 manifest.json 核对归档：列出缺失、被改动、清单之外的文件，以及由不同生成环境生成的文件。"""
     from replygen.manifest import MANIFEST_NAME, Manifest
     from replygen.manifest import verify as check
 
-    if not (archive / MANIFEST_NAME).is_file():
+    if not (archive / MANIFEST_NAME).exists():
         click.echo(f"错误：{archive} 中没有 {MANIFEST_NAME}，不是 replygen batch 生成的归档。", err=True)
         sys.exit(EXIT_INPUT)
-    findings = check(archive)
+    if sample is not None and not deep:
+        raise click.BadParameter("只能与 --deep 同用", param_hint="--sample")
+    manifest, ok = _guard("读取清单", lambda: Manifest.load(archive))
+    findings, ok = _guard("核对归档", lambda: check(archive)) if ok else (None, False)
+    if not ok or manifest is None or findings is None:
+        sys.exit(EXIT_INPUT)
+    if deep:
+        from replygen.batch import reproduce
+
+        def planned(todo: int, total: int) -> None:
+            click.echo(f"深度核对：重新生成 {todo} 份答复" + (f"（从 {total} 份中固定抽取）" if todo < total else "") + "……")
+
+        more, ok = _guard("深度核对", lambda: reproduce(archive, sample=sample, workers=_workers(jobs), on_plan=planned))
+        if not ok or more is None:
+            sys.exit(EXIT_INPUT)
+        findings += more
     for finding in findings:
         click.echo(f"{finding}", err=True)
-    total = len(Manifest.load(archive).outputs)
+    for stem, failure in sorted(manifest.failures.items()):
+        click.echo(f"注意：{stem} 上次生成失败，归档中没有它的最新结果：{failure.problems[0]}")
+    total = len(manifest.outputs)
     if findings:
         click.echo(f"核对未通过：{len(findings)} 处问题（清单共 {total} 个文件）。", err=True)
         sys.exit(EXIT_INPUT)
-    click.echo(f"核对通过：{total} 个文件与清单一致。")
+    click.echo(f"核对通过：{total} 个文件与清单一致" + ("，本机重新生成的结果逐字节相同" if deep else "") + "。")
 
 
 @main.group()
@@ -280,15 +337,23 @@ def manifest() -> None:
 @click.argument("archives", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="合并后的清单写到该目录的 manifest.json。")
-def manifest_merge(archives: tuple[Path, ...], out_dir: Path) -> None:
+@_wait_option
+def manifest_merge(archives: tuple[Path, ...], out_dir: Path, wait: float) -> None:
     """合并分片（--shard）生成的多个清单。"""
-    from replygen.manifest import Manifest
+    from replygen.manifest import Manifest, locked
 
-    merged = Manifest.load(out_dir)
-    for folder in archives:
-        merged.merge(Manifest.load(folder))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    merged.save(out_dir)
+    def merge() -> Manifest:
+        others = [Manifest.load(folder) for folder in archives]  # every one readable before anything changes
+        with locked(out_dir, wait, lambda m: click.echo(m, err=True)):
+            merged = Manifest.load(out_dir)
+            for other in others:
+                merged.merge(other)
+            merged.save(out_dir)
+        return merged
+
+    merged, ok = _guard("合并清单", merge)
+    if not ok or merged is None:
+        sys.exit(EXIT_INPUT)
     click.echo(f"已合并 {len(archives)} 个清单：共 {len(merged.outputs)} 个文件。")
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from replygen.compose import Templates
 from replygen.document import Document
+from replygen.errors import Location, Problem, ReplyError
+from replygen.limits import Limits, render_limits
 from replygen.load import load_reply
-from replygen.output import write_outputs
+from replygen.output import commit
 from replygen.paths import files_below
 
 FORMATS = ("docx", "pdf", "ofd")
@@ -16,6 +19,17 @@ FORMATS = ("docx", "pdf", "ofd")
 
 def document_for(path: Path, templates: Templates) -> Document:
     return templates.compose(load_reply(path))
+
+
+_WRITERS = {"docx": ("replygen.writers.docx",), "pdf": ("replygen.writers.pdf",),
+            "ofd": ("replygen.writers.pdf", "replygen.ofd")}
+
+
+def load_writers(formats: Iterable[str]) -> None:
+    """Import the writers (WeasyPrint takes about a second) before the first reply's time limit starts."""
+    for fmt in formats:
+        for module in _WRITERS[fmt]:
+            importlib.import_module(module)
 
 
 def render_bytes(doc: Document, templates: Templates, fmt: str, pdf_standard: str | None = None,
@@ -38,11 +52,23 @@ def render_bytes(doc: Document, templates: Templates, fmt: str, pdf_standard: st
 
 
 def render_file(path: Path, templates: Templates, target_stem: Path, formats: Iterable[str],
-                pdf_standard: str | None = None) -> list[Path]:
-    """Render every format in memory first, so that a failure in one writes none of them."""
-    outputs = render_all(document_for(path, templates), templates, target_stem, formats, pdf_standard)
-    write_outputs(outputs)
+                limits: Limits, pdf_standard: str | None = None) -> list[Path]:
+    """Render every format in memory first, within the reply's time and memory limits, then commit them
+    together: a failure in one changes none of them."""
+    try:
+        with render_limits(path, limits):
+            outputs = render_all(document_for(path, templates), templates, target_stem, formats, pdf_standard)
+        commit(outputs)
+    except ReplyError as err:
+        raise regarding(err, path) from None
     return list(outputs)
+
+
+def regarding(err: ReplyError, reply: Path) -> ReplyError:
+    """The same problems, each naming the reply first when it points elsewhere (a template line, an output
+    file): in a folder of replies, a clerk must see which one failed."""
+    return ReplyError([p if p.location and p.location.path == reply else Problem(str(p), Location(reply))
+                       for p in err.problems])
 
 
 def render_all(doc: Document, templates: Templates, target_stem: Path, formats: Iterable[str],
@@ -50,7 +76,7 @@ def render_all(doc: Document, templates: Templates, target_stem: Path, formats: 
     """The one document in each format: {target path: bytes}. A PDF asked for is rendered once and serves the OFD."""
     formats = list(formats)
     pdf = render_bytes(doc, templates, "pdf", pdf_standard) if "pdf" in formats else None
-    return {target_stem.with_suffix(f".{fmt}"): pdf if fmt == "pdf" and pdf is not None
+    return {target_stem.with_name(f"{target_stem.name}.{fmt}"): pdf if fmt == "pdf" and pdf is not None
             else render_bytes(doc, templates, fmt, pdf_standard, pdf) for fmt in formats}
 
 

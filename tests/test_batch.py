@@ -5,43 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
+import signal
 from pathlib import Path
 
 import pytest
 
+from archives import SEED, Run, finish, make_archive, outputs, replygen, start
 from conftest import SEED_YAML
-
-SEED = SEED_YAML.read_text(encoding="utf-8")
-
-
-def replygen(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "replygen", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, **(env or {})})
-
-
-def make_archive(root: Path, good: int, bad: int = 0) -> list[Path]:
-    """`good` valid replies spread over two folders (each with its own number), and `bad` broken ones."""
-    files = []
-    for i in range(good):
-        folder = root / ("2025" if i % 2 else "2026")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{300 + i}.yaml"
-        path.write_text(SEED.replace("doc_number: 245", f"doc_number: {300 + i}"), encoding="utf-8")
-        files.append(path)
-    for i in range(bad):
-        path = root / "2026" / f"broken-{i}.yaml"
-        path.write_text(SEED.replace("kind: proposal", "kind: unknown"), encoding="utf-8")
-    return files
-
-
-def outputs(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.suffix in (".docx", ".pdf")}
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subprocess.CompletedProcess[str]]:
+def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Run]:
     root = tmp_path_factory.mktemp("batch")
     src = root / "content"
     make_archive(src, good=24, bad=2)
@@ -50,7 +24,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, subpr
     return src, out, result
 
 
-def test_good_replies_rendered_and_broken_ones_named(archive: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+def test_good_replies_rendered_and_broken_ones_named(archive: tuple[Path, Path, Run]) -> None:
     _src, out, result = archive
     assert result.returncode == 1
     names = outputs(out)
@@ -63,7 +37,7 @@ def test_good_replies_rendered_and_broken_ones_named(archive: tuple[Path, Path, 
 
 
 def test_second_run_rewrites_nothing_and_one_edit_rerenders_one(
-        archive: tuple[Path, Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+        archive: tuple[Path, Path, Run], tmp_path: Path) -> None:
     src, out, _ = archive
     work = tmp_path / "out"
     shutil.copytree(out, work)
@@ -82,7 +56,7 @@ def test_second_run_rewrites_nothing_and_one_edit_rerenders_one(
     assert changed == {"300.docx", "300.pdf"}
 
 
-def test_verify_passes_and_names_a_corrupted_pdf(archive: tuple[Path, Path, subprocess.CompletedProcess[str]],
+def test_verify_passes_and_names_a_corrupted_pdf(archive: tuple[Path, Path, Run],
                                                  tmp_path: Path) -> None:
     _, out, _ = archive
     work = tmp_path / "out"
@@ -98,7 +72,7 @@ def test_verify_passes_and_names_a_corrupted_pdf(archive: tuple[Path, Path, subp
     assert "内容已变：301.pdf" in bad.stderr and "缺失：300.docx" in bad.stderr and "清单之外的文件：stray.pdf" in bad.stderr
 
 
-def test_manifest_records_hashes_and_sizes(archive: tuple[Path, Path, subprocess.CompletedProcess[str]]) -> None:
+def test_manifest_records_hashes_and_sizes(archive: tuple[Path, Path, Run]) -> None:
     _, out, _ = archive
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     record = data["outputs"]["300.pdf"]
@@ -148,10 +122,120 @@ def test_a_crashing_worker_loses_only_its_own_reply(tmp_path: Path) -> None:
 
 
 def test_temporaries_of_a_killed_write_are_discarded(tmp_path: Path) -> None:
-    """What a worker killed mid-write leaves beside its target goes; other files, and other targets', stay."""
-    from replygen.output import discard_temporaries
+    """What a worker killed mid-write leaves beside its targets goes; other files stay."""
+    from replygen.output import sweep_temporaries
 
-    for name in (".245[1].docx.k2x.tmp", ".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"):
+    for name in ("sub/.245[1].docx.k2x_ab9z.tmp", ".245[1].docx", ".notes.tmp", "245[1].docx", ".246.pdf.0a1b2c3d.tmp"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    discard_temporaries(tmp_path / "245[1].docx")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".245[1].docx", ".246.docx.a1b.tmp", "245[1].docx"]
+    assert sweep_temporaries(tmp_path) == 2
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
+        ".245[1].docx", ".notes.tmp", "245[1].docx"]
+
+
+def test_a_rerun_reports_unchanged_bad_replies_from_the_manifest(archive: tuple[Path, Path, Run], tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: 24 good and 2 bad replies, nothing changed: no renderer starts, the bad ones are reported again."""
+    from replygen import batch
+
+    src, out, first = archive
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    again = replygen("batch", str(src / "2025"), str(src / "2026"), "-o", str(work), "--jobs", "2")
+    assert again.returncode == 1
+    assert "未变跳过 24 份，失败 2 份（其中 2 份未变，沿用上次的结果）" in again.stdout
+    for i in range(2):
+        assert f"broken-{i}.yaml:13:7: 字段 kind" in again.stderr
+    print(f"first run {first.elapsed:.1f} s, re-run {again.elapsed:.1f} s")
+    assert again.elapsed < first.elapsed / 2
+
+    def no_pool(*args: object) -> None:
+        raise AssertionError("a render pool was started")
+
+    monkeypatch.setattr(batch, "_pool", no_pool)
+    summary = batch.batch([src / "2025", src / "2026"], work, formats=["docx", "pdf"], workers=2)
+    assert summary.skipped == 24 and [(r.job.stem, r.known) for r in summary.failed] == [
+        ("broken-0", True), ("broken-1", True)]
+
+
+def test_an_output_with_a_flipped_byte_is_rendered_again(archive: tuple[Path, Path, Run], tmp_path: Path) -> None:
+    src, out, _ = archive
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    victim = work / "301.pdf"
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    victim.write_bytes(bytes(data))
+    again = replygen("batch", str(src / "2025"), str(src / "2026"), "-o", str(work), "--jobs", "2")
+    assert "生成 1 份（写出 1 个文件），未变跳过 23 份" in again.stdout
+    assert victim.read_bytes() == (out / "301.pdf").read_bytes()
+    assert replygen("verify", str(work)).returncode == 0
+
+
+def test_temporaries_left_by_a_killed_run_are_removed_by_the_next(archive: tuple[Path, Path, Run],
+                                                                  tmp_path: Path) -> None:
+    src, out, _ = archive
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    left = [work / ".301.pdf.k2x_ab9z.tmp", work / "sub" / ".300.docx.0a1b2c3d.tmp"]
+    for path in left:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"half a PDF")
+    (work / ".notes.tmp").write_bytes(b"not ours")
+    again = replygen("batch", str(src / "2025"), str(src / "2026"), "-o", str(work), "--jobs", "2")
+    assert "已清除上次中断留下的 2 个临时文件" in again.stdout
+    assert not any(p.exists() for p in left) and (work / ".notes.tmp").exists()
+
+
+def test_an_unreadable_reply_fails_alone(tmp_path: Path) -> None:
+    """A named pipe given as a reply used to block the batch for ever; a vanished file aborted it."""
+    from replygen import batch
+
+    src = tmp_path / "content"
+    make_archive(src, good=4)
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    r = replygen("batch", str(src), str(fifo), "-o", str(tmp_path / "out"), "--format", "docx", timeout=120)
+    assert r.returncode == 1
+    assert f"{fifo}: 无法读取：不是普通文件" in r.stderr and "Traceback" not in r.stderr
+    assert "生成 4 份" in r.stdout and len(outputs(tmp_path / "out")) == 4
+
+    gone = tmp_path / "gone.yaml"  # listed, then removed before it was read
+    summary = batch.batch([src, gone], tmp_path / "out2", formats=["docx"], workers=1)
+    assert len(summary.rendered) == 4
+    assert [p for r in summary.failed for p in r.problems] == [f"{gone}: 无法读取：不存在（可能已被删除或移动）"]
+
+
+def test_jobs_beyond_the_cores_are_capped(tmp_path: Path) -> None:
+    src = tmp_path / "content"
+    make_archive(src, good=3)
+    cores = len(os.sched_getaffinity(0))
+    asked = cores + 30  # not 100000: the old code forked every one of them
+    r = replygen("batch", str(src), "-o", str(tmp_path / "out"), "--format", "docx", "--jobs", str(asked))
+    assert r.returncode == 0, r.stderr
+    assert f"注意：--jobs {asked} 超过本机可用的 {cores} 个 CPU 核，按 {cores} 个进程运行" in r.stderr
+
+
+def test_a_reply_name_with_a_dot_keeps_it(tmp_path: Path) -> None:
+    reply = tmp_path / "245.v2.yaml"
+    reply.write_text(SEED, encoding="utf-8")
+    (tmp_path / "245.yaml").write_text(SEED, encoding="utf-8")
+    r = replygen("batch", str(tmp_path), "-o", str(tmp_path / "out"), "--format", "docx")
+    assert r.returncode == 0, r.stderr
+    assert sorted(outputs(tmp_path / "out")) == ["245.docx", "245.v2.docx"]
+
+
+def test_an_interrupted_batch_keeps_what_it_finished_in_the_manifest(tmp_path: Path) -> None:
+    src, out = tmp_path / "content", tmp_path / "out"
+    make_archive(src, good=40)
+    run = start("batch", str(src), "-o", str(out), "--format", "docx", "--jobs", "1")
+    assert run.stdout is not None
+    for line in run.stdout:
+        if line.startswith("已生成"):
+            break
+    else:
+        pytest.fail("no reply was rendered")
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C
+    assert finish(run, 60).returncode != 0
+    listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert listed and len(listed) < 40 and set(listed) <= set(outputs(out))

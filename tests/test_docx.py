@@ -147,3 +147,11 @@ def test_written_file_has_the_usual_permissions(tmp_path: Path, seed_doc: Docume
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_app_properties_name_replygen_and_claim_no_page_count(seed_docx: Path) -> None:
+    from replygen import __version__
+
+    app = zipfile.ZipFile(seed_docx).read("docProps/app.xml").decode()
+    assert f"<Application>replygen {__version__}</Application>" in app
+    assert "Microsoft" not in app and "<Pages>" not in app and "<Words>" not in app

@@ -10,8 +10,9 @@ Every number comes from the Style; this module only converts units and speaks OO
   in Word and LibreOffice without counting lines.
 - A letter (信函格式) has a first-page header and footer of its own (titlePg): the organ mark and the double
   lines are frames placed on the paper, each line the border of an empty paragraph; no page number there.
-- The package is rewritten with fixed timestamps and core properties from the document's meta, so the
-  same input gives the same bytes; it is written to a temporary file and renamed into place.
+- The package is rewritten with fixed timestamps, core properties from the document's meta and an app.xml
+  naming replygen (python-docx's template says "Microsoft Macintosh Word", 1 page), so the same input gives
+  the same bytes; it is written to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from docx.shared import Length, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
+from replygen import __version__
 from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
 from replygen.metadata import metadata_of
 from replygen.output import atomic_write
@@ -45,6 +47,11 @@ _TWIPS_PER_PT = Pt(1) / Twips(1)  # OOXML spacing and grid values are in twentie
 _EIGHTHS_PER_PT = 8  # OOXML border widths (w:sz) are in eighths of a point
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest zip timestamp: a fixed one keeps output byte-identical
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
+_APP_XML = (  # extended properties: who wrote the file, and no page or word counts that Word did not compute
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    f"<Application>replygen {__version__}</Application><DocSecurity>0</DocSecurity></Properties>"
+).encode()
 _THEME_ATTRS = ("asciiTheme", "eastAsiaTheme", "hAnsiTheme", "cstheme")
 _ALIGN = {
     "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
@@ -403,7 +410,7 @@ def _deterministic_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            dst.writestr(info, src.read(name))
+            dst.writestr(info, _APP_XML if name == "docProps/app.xml" else src.read(name))
     return out.getvalue()
 
 

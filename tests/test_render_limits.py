@@ -1,0 +1,57 @@
+"""Per-reply limits wherever replies are rendered here (`render` in its own process, `batch` workers): a template
+that loops or hoards memory for one reply fails that reply, in Chinese, within seconds; the others are written."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from replygen.compose import DEFAULT_TEMPLATES
+
+from archives import make_archive, outputs, replygen
+
+ONLY_301 = "{% block opening %}{% if reply.doc_number == 301 %}"
+LOOP = ONLY_301 + "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}{% endif %}"
+HOARD = ("{% block opening %}{% macro grow(s, n) %}{% if n %}{{ grow(s ~ s, n - 1) }}{% else %}{{ s|length }}"
+         "{% endif %}{% endmacro %}{% if reply.doc_number == 301 %}{{ grow('x', 30) }}{% endif %}")
+"""doubles a string 30 times: 1 GiB, a few GiB on the way, unless the memory limit stops it"""
+
+
+def templates_with(tmp_path: Path, opening: str) -> Path:
+    """A copy of the templates whose proposal opening first runs `opening` (for reply 301 only)."""
+    root = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, root)
+    proposal = root / "reply" / "proposal.html.j2"
+    text = proposal.read_text(encoding="utf-8")
+    assert "{% block opening %}" in text
+    proposal.write_text(text.replace("{% block opening %}", opening, 1), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("command", ["render", "batch"])
+def test_a_looping_template_times_out_for_its_reply_alone(tmp_path: Path, command: str) -> None:
+    src, out = tmp_path / "content", tmp_path / "out"
+    make_archive(src, good=3)
+    r = replygen(command, str(src), "-o", str(out), "--format", "docx", "--templates",
+                 str(templates_with(tmp_path, LOOP)), env={"REPLYGEN_RENDER_SECONDS": "2"}, timeout=60)
+    assert r.returncode == 1
+    assert f"{src / '2025' / '301.yaml'}: 生成超时：超过每份答复 2 秒的上限" in r.stderr
+    assert sorted(outputs(out)) == ["2026/300.docx", "2026/302.docx"]
+    assert r.elapsed < 30
+
+
+@pytest.mark.parametrize("command", ["render", "batch"])
+def test_a_template_hoarding_memory_fails_its_reply_alone(tmp_path: Path, command: str) -> None:
+    src, out = tmp_path / "content", tmp_path / "out"
+    make_archive(src, good=3)
+    r = replygen(command, str(src), "-o", str(out), "--format", "docx", "--templates",
+                 str(templates_with(tmp_path, HOARD)), env={"REPLYGEN_RENDER_MEMORY_MB": "400"}, timeout=60)
+    assert r.returncode == 1
+    # compose.py reports a MemoryError inside a template as a template error ("模板出错：MemoryError"); where
+    # render_limits sees it, it names the limit ("内存不足：超过生成进程 400 MB 的上限")
+    reply = f"{src / '2025' / '301.yaml'}: "
+    assert any(reply in line and ("内存不足" in line or "MemoryError" in line) for line in r.stderr.splitlines()), r.stderr
+    assert sorted(outputs(out)) == ["2026/300.docx", "2026/302.docx"]
+    assert r.elapsed < 30

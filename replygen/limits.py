@@ -82,6 +82,11 @@ class Limits:
         return self.request_kb * 1024
 
 
+def variable(name: str) -> str:
+    """The environment variable that sets the limit `name` (a Limits field): messages tell clerks which to raise."""
+    return _ENV[name]
+
+
 def too_large(path: Path, size: int, limit: int, variable: str) -> ReplyError:
     """The error for an input over its size limit, naming the variable that raises it."""
     return ReplyError(Problem(f"文件太大（{_size(size)}，上限 {_size(limit)}）；确需处理时可设置环境变量 {variable}",

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from replygen.errors import Location, ReplyError, char_name, shown
-from replygen.limits import Limits, too_large
+from replygen.limits import Limits, too_large, variable
 
 DataPath = tuple[str | int, ...]
 
@@ -207,7 +207,7 @@ def _read(path: Path, limit: int) -> str:
     except OSError as exc:
         raise ReplyError.at(f"无法读取文件：{_UNREADABLE.get(exc.errno, exc.strerror or type(exc).__name__)}", path) from None
     if size > limit:
-        raise too_large(path, size, limit, "REPLYGEN_MAX_YAML_KB")
+        raise too_large(path, size, limit, variable("yaml_kb"))
     return _decode(raw, path)
 
 
@@ -230,7 +230,7 @@ def load_yaml(path: Path, text: str | None = None) -> YamlSource:
     if text is None:
         text = _read(path, limit)
     elif len(text) > limit // 4 and (size := len(text.encode("utf-8", "surrogatepass"))) > limit:
-        raise too_large(path, size, limit, "REPLYGEN_MAX_YAML_KB")
+        raise too_large(path, size, limit, variable("yaml_kb"))
     if not text.strip():
         raise ReplyError.at("文件为空", path, 1, 1)
     source = YamlSource(path, None)

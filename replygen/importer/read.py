@@ -15,7 +15,7 @@ from pathlib import Path
 
 from replygen.errors import ReplyError
 from replygen.importer.office import OFFICE_SUFFIXES, converted_one
-from replygen.limits import Limits, too_large
+from replygen.limits import Limits, too_large, variable
 
 SPACE = re.compile(r"[\s\u3000\u00a0\ufeff]+")
 """White space as the round trip ignores it: ASCII and Unicode spaces, the ideographic space, NBSP, a stray BOM."""
@@ -99,7 +99,7 @@ def read_bounded(path: Path, limit: int) -> bytes:
         size = os.fstat(f.fileno()).st_size
         raw = f.read(limit + 1) if size <= limit else b""
     if size > limit or len(raw) > limit:
-        raise too_large(path, max(size, len(raw)), limit, "REPLYGEN_MAX_IMPORT_MB")
+        raise too_large(path, max(size, len(raw)), limit, variable("import_mb"))
     return raw
 
 
@@ -191,4 +191,4 @@ def _check_unpacked(archive: zipfile.ZipFile, path: Path, limits: Limits) -> Non
 
 def _unpacked_too_large(path: Path, limits: Limits) -> ReplyError:
     return ReplyError.at(f"DOCX 文件解压后超过 {limits.unpacked_mb} MB 的上限（可能是“压缩炸弹”），不予读取；"
-                         "确需处理时可设置环境变量 REPLYGEN_MAX_UNPACKED_MB", path)
+                         f"确需处理时可设置环境变量 {variable('unpacked_mb')}", path)

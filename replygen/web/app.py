@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.edits import Conflict, WriteFailed
 from replygen.errors import ReplyError
-from replygen.limits import Limits
+from replygen.limits import Limits, variable
 from replygen.model import Kind
 from replygen.skeleton import new_reply
 from replygen.web.catalog import Catalog, check, problem_json
@@ -279,7 +279,7 @@ class BodyLimit:
 
     def too_large(self) -> Response:
         return _error(413, f"请求内容太大（上限 {self.limit // 1024} KB）；确需更大时可设置环境变量 "
-                           "REPLYGEN_MAX_REQUEST_KB")
+                           f"{variable('request_kb')}")
 
 
 async def _refused(request: Request, exc: Exception) -> Response:

@@ -108,6 +108,10 @@ def limit_process_memory(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
 
 
+ALARM_GRACE = 1.0
+"""seconds the timer waits past the limit for the sandbox's own deadline (see render_limits)"""
+
+
 class RenderTimeout(BaseException):
     """Raised inside the rendering code when a reply has used up its time. A BaseException, so that the
     `except Exception` of the code it interrupts (Jinja, WeasyPrint) does not swallow it."""
@@ -120,11 +124,13 @@ def _alarm(signum: int, frame: object) -> None:
 @contextlib.contextmanager
 def render_limits(reply: Path, limits: Limits) -> Iterator[None]:
     """Render one reply within the time limit (an interval timer, main thread only; elsewhere no timer) and turn
-    running out of time or memory into a ReplyError naming the reply and the limit."""
+    running out of time or memory into a ReplyError naming the reply and the limit. The timer is the backstop for
+    code that keeps no time itself (WeasyPrint): it rings ALARM_GRACE seconds late, so that the template sandbox,
+    which checks the same limit at every step, stops a runaway template first and names its line."""
     timed = threading.current_thread() is threading.main_thread()
     if timed:
         previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, limits.render_seconds)
+        signal.setitimer(signal.ITIMER_REAL, limits.render_seconds + ALARM_GRACE)
     try:
         yield
     except RenderTimeout:

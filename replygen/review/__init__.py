@@ -10,7 +10,7 @@
     report.py    the HTML report (report/*.j2, trusted templates of our own) and the JSON for CI
 
 Page images cost most of a report's bytes and a good share of its time, so only the replies that show a kind
-of change are pictured: each group's representative and the outliers, at most PICTURED in all (largest groups
+of change are pictured: each group's representative and the outliers, at most PICTURED in all (`--pictures N`; 0 for a CI run that reads only the JSON) (largest groups
 first, then outliers). Every other changed reply has its own page with its text difference and measures; the
 reviewer sees its kind of change in its group's pictures, and can have its own pictures by reviewing that
 reply alone (the page gives the command). Images are not made lazily in the browser: the report is a static
@@ -29,13 +29,13 @@ from replygen.review.survey import Task, pictures, survey
 
 __all__ = ["PICTURED", "Review", "review"]
 
-PICTURED = 40
-"""replies with page images, at most: about 40 × 0.5 MB, whatever the archive's size"""
+PICTURED = 30
+"""replies with page images, at most (`--pictures`): each is 0.1–1 MB, whatever the archive's size"""
 
 
 def review(sources: Iterable[Path], base: str, templates: Path | None, report: Path, workers: int, *,
            head: str | None = None, default_templates: Path | None = None, json_path: Path | None = None,
-           command: str = "", on_step: Callable[[str], None] = lambda message: None) -> tuple[Review, Path]:
+           command: str = "", pictured: int = PICTURED, on_step: Callable[[str], None] = lambda message: None) -> tuple[Review, Path]:
     """Compare the replies under `sources` on the `base` side and the new side; write the report (and the JSON).
     Returns the review and its index.html. Raises ReplyError when the review cannot be made (no report then)."""
     sources = list(sources)
@@ -46,7 +46,7 @@ def review(sources: Iterable[Path], base: str, templates: Path | None, report: P
         groups, outliers = group(comparisons)
         result = Review(before.label, after.label, comparisons, groups, outliers, command=command)
         with staging(report) as scratch:
-            chosen = _to_picture(result)
+            chosen = _to_picture(result, pictured)
             if chosen:
                 on_step(f"为 {len(chosen)} 份答复（各组代表和需要注意的答复）生成页面图片……")
                 tasks = [(Task(c.stem, before.replies.get(c.stem), after.replies.get(c.stem)),
@@ -59,10 +59,10 @@ def review(sources: Iterable[Path], base: str, templates: Path | None, report: P
     return result, report / "index.html"
 
 
-def _to_picture(result: Review) -> list:
+def _to_picture(result: Review, limit: int) -> list:
     """Each group's representative, largest groups first, then the outliers; failed replies have no pages."""
     chosen = {}
     for candidate in [g.representative for g in result.groups] + [o.item for o in result.outliers]:
-        if candidate.status != "failed" and len(chosen) < PICTURED:
+        if candidate.status != "failed" and len(chosen) < limit:
             chosen.setdefault(candidate.stem, candidate)
     return list(chosen.values())

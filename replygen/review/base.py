@@ -76,12 +76,8 @@ def sides(sources: Sequence[Path], base: str, templates: Path | None, head: str 
 @contextmanager
 def _revision(rev: str, sources: Sequence[Path], templates: Path | None, who: str) -> Iterator[Side]:
     repo = _repository(rev, who)
-    inside = {}
-    for source in sources:
-        try:
-            inside[source] = source.resolve().relative_to(repo).as_posix() or "."
-        except ValueError:
-            pass  # outside the repository: read from the working tree
+    inside = {s: s.resolve().relative_to(repo).as_posix() or "." for s in sources
+              if s.resolve().is_relative_to(repo)}  # the others: read from the working tree
     wanted = [rel for rel in inside.values() if _git(repo, "cat-file", "-e", f"{rev}:{'' if rel == '.' else rel}")
               is not None]
     if templates is None:

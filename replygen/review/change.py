@@ -21,9 +21,8 @@ fill in lines, and whether the signature's page changed.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from replygen.document import Paragraph
@@ -213,21 +212,11 @@ def _measures(layouts: tuple[Layout, Layout]) -> Measures:
     pages, fill, page, alone = [], [], [], []
     for layout in layouts:
         pages.append(layout.pages)
-        fill.append(_fill(layout))
+        fill.append(layout.fill)
         p, a = _signature(layout)
         page.append(p)
         alone.append(a)
     return Measures(tuple(pages), tuple(fill), tuple(page), tuple(alone))  # type: ignore[arg-type]
-
-
-def _fill(layout: Layout) -> float:
-    """How far down the last page the text goes, in lines (the 版记 stands at the foot regardless)."""
-    last = [b for b in layout.blocks if b and b.last_page == layout.pages and b.role not in IMPRINT_ROLES]
-    if not last:
-        return 0.0
-    pitch = layout.pitch or 10.0
-    top = min(b.top for b in last if b.page == layout.pages) if any(b.page == layout.pages for b in last) else 0.0
-    return round((max(b.bottom for b in last) - top) / pitch, 2)
 
 
 def _signature(layout: Layout) -> tuple[int, bool]:
@@ -274,7 +263,7 @@ def _layout_facts(text: TextDiff, layouts: tuple[Layout, Layout]) -> list[Fact]:
         if a.lines == 1 == b.lines or a.size == b.size:
             moves.setdefault((name, "x"), []).append(_r(b.x0 - a.x0))
         gap_a, gap_b = _gap(old.blocks, i), _gap(new.blocks, j)
-        if gap_a is not None and gap_b is not None:
+        if gap_a is not None and gap_b is not None and a.role not in IMPRINT_ROLES:  # the 版记 sits at the foot
             moves.setdefault((name, "gap"), []).append(_r(gap_b - gap_a))
     first = [(i, j) for i, j in text.pairs if old.blocks[i] and new.blocks[j]][:1]
     if first and first[0] == (0, 0):
@@ -344,14 +333,9 @@ def failure(side_problems: dict[str, list[str]]) -> Change:
 def _gist(message: str) -> str:
     """A message without the reply's own path and place (the template's path and line stay: they are the cause)."""
     head, _, rest = message.partition(": ")
-    return rest if rest and head.endswith((".yaml",)) or ".yaml:" in head else message
+    return rest if (rest and head.endswith((".yaml",))) or ".yaml:" in head else message
 
 
 def presence(side: str) -> Change:
     text = "新增的答复（基准中没有）" if side == "after" else "删去的答复（只在基准中有）"
     return Change((Fact("presence", (side,), text),))
-
-
-def median(values: Iterable[float]) -> float:
-    values = list(values)
-    return statistics.median(values) if values else 0.0

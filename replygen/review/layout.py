@@ -13,6 +13,7 @@ and the 版记's spans, in order), which is what lets a review say *which elemen
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -57,6 +58,9 @@ class Layout:
     """the page-number line of each page that has one"""
     pitch: float | None
     """the body text's line pitch, mm"""
+    fill: float = 0.0
+    """how many lines of the last page the text takes, from its first line to its last (the 版记, which stands
+    at the page's foot whatever the text above it, left out)"""
 
 
 def lay_out(doc: Document, style: Style):
@@ -97,7 +101,14 @@ def measure_layout(rendered, doc: Document) -> Layout:
                             round(lines[-1].bottom, 2), round(lines[0].x0, 2), max(ln.size for ln in lines),
                             len(lines), sorted(lines[0].fonts)[0] if lines[0].fonts else ""))
     body = [[ln for ln in by_paragraph[i] if doc.paragraphs[i].role == "body"] for i in sorted(by_paragraph)]
-    return Layout(len(rendered.pages), tuple(blocks), tuple(numbers), _pitch(body))
+    pitch = _pitch(body)
+    last = [ln for i, lines in by_paragraph.items() if doc.paragraphs[i].group != IMPRINT for ln in lines
+            if ln.page == len(rendered.pages)]
+    fill = 0.0
+    if last:
+        slot = pitch or (max(ln.bottom - ln.top for ln in last) * 1.8)
+        fill = round((max(ln.bottom for ln in last) - min(ln.top for ln in last)) / slot + 0.45, 2)
+    return Layout(len(rendered.pages), tuple(blocks), tuple(numbers), pitch, fill)
 
 
 def pages(rendered, doc: Document) -> list[Page]:
@@ -183,6 +194,6 @@ def _pitch(pages_lines: list[list[Line]]) -> float | None:
     """The body line pitch, mm: the median gap between consecutive lines within a paragraph (as check does)."""
     import statistics
 
-    gaps = [round(b.top - a.top, 3) for lines in pages_lines for a, b in zip(lines, lines[1:], strict=False)
+    gaps = [round(b.top - a.top, 3) for lines in pages_lines for a, b in itertools.pairwise(lines)
             if b.page == a.page and b.top > a.top]
     return statistics.median(gaps) if gaps else None

@@ -30,7 +30,8 @@ class PageDiff:
     before: str | None
     """image file name, relative to the reply's asset folder; None when the page does not exist on that side"""
     after: str | None
-    difference: str
+    difference: str | None
+    """None (and before, after None too) when the page did not change: no images are kept of it"""
     changed_pixels: int
     total_pixels: int
 
@@ -53,12 +54,15 @@ def compare_pages(before_pdf: bytes | None, after_pdf: bytes | None, folder: Pat
         new = Image.open(io.BytesIO(after[i])) if i < len(after) else None
         size = (new or old).size  # type: ignore[union-attr]
         difference, changed = _difference(old or _blank(size), new or _blank(size))
+        if old and new and not changed:  # an unchanged page is said to be so, not shown three times
+            pages.append(PageDiff(n, None, None, None, 0, size[0] * size[1]))
+            continue
         names = {"before": f"p{n}-before.png" if old else None, "after": f"p{n}-after.png" if new else None}
         if old:
             atomic_write(folder / f"p{n}-before.png", _png(old))
         if new:
             atomic_write(folder / f"p{n}-after.png", _png(new))
-        atomic_write(folder / f"p{n}-diff.png", _png(difference))
+        atomic_write(folder / f"p{n}-diff.png", _png(difference, exact=True))
         pages.append(PageDiff(n, names["before"], names["after"], f"p{n}-diff.png", changed, size[0] * size[1]))
     return pages
 
@@ -88,9 +92,11 @@ def _blank(size: tuple[int, int]):
     return Image.new("RGB", size, "white")
 
 
-def _png(image) -> bytes:
-    """A page as a 64-colour PNG: black text with its anti-aliasing, red marks and the difference's reds need
-    no more, and the file is a third of a full-colour one (what keeps a report with many pictures small)."""
+def _png(image, exact: bool = False) -> bytes:
+    """A page as a 64-colour PNG: black text with its anti-aliasing and a red organ mark need no more, and the
+    file is a fraction of a full-colour one. The difference image keeps its colours (`exact`): its reds are
+    what the reviewer looks for."""
     buffer = io.BytesIO()
-    image.convert("RGB").quantize(PALETTE).save(buffer, format="PNG", compress_level=3)
+    image = image.convert("RGB")
+    (image if exact else image.quantize(PALETTE)).save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()

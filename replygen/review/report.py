@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -129,10 +129,8 @@ def staging(report: Path) -> Iterator[Path]:
 
 def _remove_empty(folders: list[Path]) -> None:
     for folder in folders:  # deepest first
-        try:
+        with suppress(OSError):
             folder.rmdir()
-        except OSError:
-            pass
 
 
 def publish(scratch: Path, report: Path) -> None:

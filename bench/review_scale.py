@@ -20,7 +20,7 @@ from pathlib import Path
 from bench import PY, ROOT, measured
 
 sys.path.insert(0, str(ROOT / "tests"))
-from replies import write_archive  # noqa: E402
+from replies import write_archive
 
 
 def main() -> None:

@@ -59,8 +59,8 @@ class Layout:
     pitch: float | None
     """the body text's line pitch, mm"""
     fill: float = 0.0
-    """how many lines of the last page the text takes, from its first line to its last (the 版记, which stands
-    at the page's foot whatever the text above it, left out)"""
+    """how many lines the text takes on its last page, from its first line to its last (the 版记, which stands
+    at the foot of the last page whatever the text above it, left out; so is a page that holds only the 版记)"""
 
 
 def lay_out(doc: Document, style: Style):
@@ -102,8 +102,8 @@ def measure_layout(rendered, doc: Document) -> Layout:
                             len(lines), sorted(lines[0].fonts)[0] if lines[0].fonts else ""))
     body = [[ln for ln in by_paragraph[i] if doc.paragraphs[i].role == "body"] for i in sorted(by_paragraph)]
     pitch = _pitch(body)
-    last = [ln for i, lines in by_paragraph.items() if doc.paragraphs[i].group != IMPRINT for ln in lines
-            if ln.page == len(rendered.pages)]
+    text = [ln for i, lines in by_paragraph.items() if doc.paragraphs[i].group != IMPRINT for ln in lines]
+    last = [ln for ln in text if ln.page == max(t.page for t in text)] if text else []
     fill = 0.0
     if last:
         slot = pitch or (max(ln.bottom - ln.top for ln in last) * 1.8)

@@ -512,31 +512,47 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path, exists=True))
 @click.option("--base", required=True, metavar="BASE",
-              help="对照的旧模板：模板目录，或本仓库的 git 版本（如 HEAD、main、提交号，取其中的 templates/）；同名时目录优先。")
+              help="对照的旧版本：模板目录，或本仓库的 git 版本（如 HEAD、main、提交号：取其中的 templates/ 和各份答复的 YAML）；"
+                   "同名时目录优先。")
+@click.option("--head", metavar="REV", default=None,
+              help="新的一方也取自 git 版本（其 templates/ 和答复），不取工作区。")
 @_templates_option
 @click.option("-o", "--output", "report_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="报告目录（写 index.html 及各份答复的对比页）。")
+              help="报告目录（写 index.html、各组和各份答复的页面）。")
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="另把各组写成 JSON 文件，供 CI 使用。")
+@click.option("--pictures", type=click.IntRange(min=0), default=30, show_default=True,
+              help="最多为多少份答复生成页面图片（各组示例优先，其次是需要注意的答复）；0 表示不生成。")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
-def review(sources: tuple[Path, ...], base: str, templates_dir: Path | None, report_dir: Path,
-           jobs: int | None) -> None:
-    """模板评审：用旧模板和新模板各生成一遍答复（默认 content/），写出 HTML 对比报告。
+def review(sources: tuple[Path, ...], base: str, head: str | None, templates_dir: Path | None, report_dir: Path,
+           json_path: Path | None, pictures: int, jobs: int | None) -> None:
+    """评审：用旧版本和新版本各排版一遍答复（默认 content/），按变化种类分组，写出 HTML 报告。
 
     退出码：0 全部未变；1 有变化；2 出错（评审无法进行，或有答复无法生成）。
     """
     from replygen.compose import DEFAULT_TEMPLATES
     from replygen.review import review as run_review
 
-    outcome, ok = _guard("模板评审", lambda: run_review(
-        list(sources) or [Path("content")], base, templates_dir or DEFAULT_TEMPLATES, report_dir,
-        jobs or os.cpu_count() or 1, on_step=click.echo))
+    command = " ".join(["replygen review", "--base", base, *(["--head", head] if head else []),
+                        *(["--templates", str(templates_dir)] if templates_dir else []), "-o", "<目录>"])
+    outcome, ok = _guard("评审", lambda: run_review(
+        list(sources) or [Path("content")], base, templates_dir, report_dir, jobs or os.cpu_count() or 1,
+        head=head, default_templates=DEFAULT_TEMPLATES, json_path=json_path, command=command, pictured=pictures,
+        on_step=click.echo))
     if not ok or outcome is None:
         click.echo("评审未完成，未写出报告。", err=True)
         sys.exit(EXIT_INTERNAL)
     result, index = outcome
-    counts = {status: len(result.with_status(status)) for status in ("changed", "unchanged", "failed")}
-    click.echo(f"评审：比较 {len(result.comparisons)} 份，有变化 {counts['changed']} 份，"
-               f"未变 {counts['unchanged']} 份，失败 {counts['failed']} 份。")
+    counts = result.counts
+    click.echo(f"评审：比较 {counts['total']} 份，有变化 {counts['changed']} 份（{counts['groups']} 种变化，"
+               f"{counts['outliers']} 份需要特别注意），未变 {counts['unchanged']} 份，失败 {counts['failed']} 份。")
+    for g in result.groups[:10]:
+        click.echo(f"  第 {g.number} 组 {len(g.members)} 份：{g.description}")
+    if len(result.groups) > 10:
+        click.echo(f"  ……另有 {len(result.groups) - 10} 组，见报告")
     click.echo(f"报告：{index.resolve()}")
+    if json_path is not None:
+        click.echo(f"JSON：{json_path.resolve()}")
     sys.exit(result.exit_code)
 
 

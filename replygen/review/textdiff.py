@@ -35,6 +35,9 @@ class Row:
     role_before: str = ""
     role_after: str = ""
     folded: int = 0
+    before: int = -1
+    """the paragraph's index in the text before (-1: none, or folded)"""
+    after: int = -1
 
     @property
     def role_changed(self) -> bool:
@@ -48,6 +51,8 @@ class TextDiff:
     """characters removed"""
     added: int
     """characters added"""
+    pairs: tuple[tuple[int, int], ...] = ()
+    """(index before, index after) of every paragraph that did not change"""
 
     @property
     def changed(self) -> bool:
@@ -73,22 +78,26 @@ class TextDiff:
 def diff_paragraphs(before: Sequence[Paragraph], after: Sequence[Paragraph], context: int = 1) -> TextDiff:
     """The paragraph-level difference, keeping `context` unchanged paragraphs around each change."""
     rows: list[Row] = []
+    pairs: list[tuple[int, int]] = []
     keys_before = [(p.role, p.text) for p in before]
     keys_after = [(p.role, p.text) for p in after]
     matcher = SequenceMatcher(None, keys_before, keys_after, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            rows += [Row(UNCHANGED, (Segment(SAME, p.text),), p.role, p.role) for p in before[i1:i2]]
+            rows += [Row(UNCHANGED, (Segment(SAME, p.text),), p.role, p.role, before=i, after=j)
+                     for i, j, p in zip(range(i1, i2), range(j1, j2), before[i1:i2], strict=True)]
+            pairs += zip(range(i1, i2), range(j1, j2), strict=True)
             continue
-        old, new = list(before[i1:i2]), list(after[j1:j2])
-        while old and new and _similar(old[0].text, new[0].text):
-            a, b = old.pop(0), new.pop(0)
-            rows.append(Row(CHANGED, diff_chars(a.text, b.text), a.role, b.role))
-        rows += [Row(REMOVED, (Segment(DELETED, p.text),), p.role, "") for p in old]
-        rows += [Row(ADDED, (Segment(INSERTED, p.text),), "", p.role) for p in new]
+        old, new = list(range(i1, i2)), list(range(j1, j2))
+        while old and new and _similar(before[old[0]].text, after[new[0]].text):
+            i, j = old.pop(0), new.pop(0)
+            a, b = before[i], after[j]
+            rows.append(Row(CHANGED, diff_chars(a.text, b.text), a.role, b.role, before=i, after=j))
+        rows += [Row(REMOVED, (Segment(DELETED, before[i].text),), before[i].role, "", before=i) for i in old]
+        rows += [Row(ADDED, (Segment(INSERTED, after[j].text),), "", after[j].role, after=j) for j in new]
     removed = sum(len(s.text) for row in rows for s in row.segments if s.kind == DELETED)
     added = sum(len(s.text) for row in rows for s in row.segments if s.kind == INSERTED)
-    return TextDiff(_fold(rows, context), removed, added)
+    return TextDiff(_fold(rows, context), removed, added, tuple(pairs))
 
 
 def diff_chars(before: str, after: str) -> tuple[Segment, ...]:

@@ -1,0 +1,216 @@
+"""Every reply on both sides, on all cores: composed, laid out, measured and compared, in one pass.
+
+One task per reply does everything that reply needs, so that it is loaded and composed once per side and
+its layouts never leave the worker (only the measured `Layout`s and the text difference travel back).
+Nothing is written: page images are made afterwards, for the few replies the report shows them for
+(pictures.py). A reply whose two composed documents and styles are equal is unchanged without being laid out.
+
+Workers are separate processes, as in `batch`: each opens both templates folders and warms WeasyPrint once;
+each reply runs within the render limits (time, memory; limits.py); a worker that crashes takes only its
+own reply down: what its pool had not finished is retried one reply at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from replygen.compose import Templates, UnsafeTemplate
+from replygen.errors import Problem, ReplyError
+from replygen.load import load_reply
+from replygen.review.base import Side
+from replygen.review.change import Change, Measures, describe_change, failure, presence, reply_values
+from replygen.review.layout import Layout, lay_out, measure_layout, pdf_bytes
+from replygen.review.pages import PageDiff, compare_pages
+from replygen.review.textdiff import TextDiff, diff_paragraphs
+
+BEFORE, AFTER = "before", "after"
+CHANGED, UNCHANGED, FAILED = "changed", "unchanged", "failed"
+
+
+@dataclass
+class Comparison:
+    """One reply, before and after."""
+
+    stem: str
+    """its path relative to the sources, without suffix (posix): 2026/245"""
+    source: str
+    """its file as the reviewer knows it (the working tree's, or REV:path when it exists only at the base)"""
+    status: str = UNCHANGED
+    text: TextDiff | None = None
+    change: Change | None = None
+    measures: Measures | None = None
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    """side → why the reply could not be rendered with that side"""
+    unsafe: list[str] = field(default_factory=list)
+    """a template's refusal by the sandbox"""
+
+    @property
+    def size(self) -> int:
+        return self.text.removed + self.text.added if self.text else 0
+
+
+@dataclass(frozen=True)
+class Task:
+    stem: str
+    before: Path | None
+    after: Path | None
+
+
+def survey(before: Side, after: Side, workers: int,
+           on_step: Callable[[str], None] = lambda message: None) -> list[Comparison]:
+    """Compare every reply of either side. Raises ReplyError when a templates folder cannot be opened, and
+    UnsafeTemplate when a template is refused by the sandbox (then the review does not go on)."""
+    for side in (before, after):
+        Templates.open(side.templates)  # a folder that is no templates folder stops the review here
+    stems = sorted(before.replies.keys() | after.replies.keys())
+    tasks = [Task(stem, before.replies.get(stem), after.replies.get(stem)) for stem in stems]
+    on_step(f"比较 {len(tasks)} 份答复（{workers} 个进程）……")
+    setup = (str(before.templates), str(after.templates))
+    if workers <= 1 or len(tasks) <= 1:
+        _init(*setup, limit_memory=False)
+        done = [_compare(task) for task in tasks]
+    else:
+        done = _on_pool(tasks, setup, workers)
+    out = []
+    for item in done:
+        item.problems = {side: [(before if side == BEFORE else after).shown(p) for p in problems]
+                         for side, problems in item.problems.items()}
+        if item.unsafe:  # the templates are at fault, not this reply: no review with them
+            raise UnsafeTemplate([Problem(after.shown(before.shown(p))) for p in item.unsafe])
+        if item.problems:
+            item.change = failure(item.problems)
+        out.append(item)
+    return out
+
+
+def _on_pool(tasks: list[Task], setup: tuple[str, str], workers: int) -> list[Comparison]:
+    done: list[Comparison] = []
+    lost: list[Task] = []
+    with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_init, initargs=setup) as pool:
+        futures: dict[Future[Comparison], Task] = {pool.submit(_compare, task): task for task in tasks}
+        while futures:
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = futures.pop(future)
+                try:
+                    done.append(future.result())
+                except BrokenProcessPool:
+                    lost.append(task)
+    # A crash breaks the whole pool: retry its unfinished replies one at a time, to pin it on the one reply.
+    for task in sorted(lost, key=lambda t: t.stem):
+        with ProcessPoolExecutor(1, initializer=_init, initargs=setup) as pool:
+            try:
+                done.append(pool.submit(_compare, task).result())
+            except BrokenProcessPool:
+                item = Comparison(task.stem, str(task.after or task.before), FAILED)
+                item.problems = {AFTER: [f"{task.after or task.before}: 生成进程意外退出（单独重试后仍然如此）"]}
+                done.append(item)
+    return sorted(done, key=lambda c: c.stem)
+
+
+# --- worker side ---------------------------------------------------------------------------------------------
+
+_worker: dict[str, object] = {}
+
+
+def _init(before: str, after: str, limit_memory: bool = True) -> None:
+    from replygen.limits import Limits, limit_process_memory
+    from replygen.writers.pdf import warm_up
+
+    limits = Limits.from_env()
+    if limit_memory:
+        limit_process_memory(limits)
+    sides = {BEFORE: Templates.open(Path(before)), AFTER: Templates.open(Path(after))}
+    for templates in sides.values():
+        warm_up(templates.style)
+    _worker.update(sides=sides, limits=limits)
+
+
+def _compare(task: Task) -> Comparison:
+    from replygen.limits import render_limits
+
+    sides: dict[str, Templates] = _worker["sides"]  # type: ignore[assignment]
+    item = Comparison(task.stem, str(task.after or task.before))
+    if task.before is None or task.after is None:
+        item.status = CHANGED
+        item.change = presence(AFTER if task.before is None else BEFORE)
+        return item
+    composed = {}
+    for side, path in ((BEFORE, task.before), (AFTER, task.after)):
+        try:
+            with render_limits(path, _worker["limits"]):  # type: ignore[arg-type]
+                reply = load_reply(path)
+                composed[side] = (reply, sides[side].compose(reply))
+        except UnsafeTemplate as err:
+            item.unsafe = [str(p) for p in err.problems]
+        except ReplyError as err:
+            item.problems[side] = [str(p) for p in err.problems]
+        except Exception as exc:  # a bug, not the reply's fault: still only this reply's failure
+            item.problems[side] = [f"{path}: 内部错误：{type(exc).__name__}: {exc}"]
+    if item.problems or item.unsafe:
+        item.status = FAILED
+        return item
+    (old_reply, old), (new_reply, new) = composed[BEFORE], composed[AFTER]
+    item.text = diff_paragraphs(old.paragraphs, new.paragraphs)
+    if old.paragraphs == new.paragraphs and sides[BEFORE].style == sides[AFTER].style:
+        return item  # the same document in the same style: the same pages
+    layouts: dict[str, Layout] = {}
+    for side, doc, path in ((BEFORE, old, task.before), (AFTER, new, task.after)):
+        try:
+            with render_limits(path, _worker["limits"]):  # type: ignore[arg-type]
+                layouts[side] = measure_layout(lay_out(doc, sides[side].style), doc)
+        except ReplyError as err:
+            item.problems[side] = [str(p) for p in err.problems]
+        except Exception as exc:
+            item.problems[side] = [f"{path}: 内部错误：{type(exc).__name__}: {exc}"]
+    if item.problems:
+        item.status = FAILED
+        return item
+    try:
+        values = {**reply_values(new_reply.reply), **reply_values(old_reply.reply)}
+        item.change, item.measures = describe_change(item.text, old.paragraphs, new.paragraphs,
+                                                     (layouts[BEFORE], layouts[AFTER]), values)
+    except Exception as exc:  # a bug in the review itself: this reply's failure, reported, not the review's end
+        item.problems[AFTER] = [f"{task.after}: 内部错误（比较）：{type(exc).__name__}: {exc}"]
+        item.status = FAILED
+        return item
+    item.status = CHANGED if item.change.facts else UNCHANGED
+    return item
+
+
+# --- page images, for the few replies the report shows them for ----------------------------------------------
+
+def pictures(tasks: list[tuple[Task, Path]], before: Side, after: Side, workers: int) -> dict[str, list[PageDiff]]:
+    """stem → its pages before, after and their difference, written as images into the folder given with it.
+    A reply that cannot be pictured (it failed on a side) is left out."""
+    setup = (str(before.templates), str(after.templates))
+    if workers <= 1 or len(tasks) <= 1:
+        _init(*setup, limit_memory=False)
+        done = [_picture(task) for task in tasks]
+    else:
+        with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_init, initargs=setup) as pool:
+            done = list(pool.map(_picture, tasks))
+    return {stem: pages for stem, pages in done if pages is not None}
+
+
+def _picture(job: tuple[Task, Path]) -> tuple[str, list[PageDiff] | None]:
+    from replygen.limits import render_limits
+
+    task, folder = job
+    sides: dict[str, Templates] = _worker["sides"]  # type: ignore[assignment]
+    pdfs: dict[str, bytes | None] = {}
+    try:
+        for side, path in ((BEFORE, task.before), (AFTER, task.after)):
+            if path is None:
+                pdfs[side] = None
+                continue
+            with render_limits(path, _worker["limits"]):  # type: ignore[arg-type]
+                doc = sides[side].compose(load_reply(path))
+                pdfs[side] = pdf_bytes(lay_out(doc, sides[side].style))
+        return task.stem, compare_pages(pdfs[BEFORE], pdfs[AFTER], folder)
+    except ReplyError:  # it failed on a side: its page shows why instead
+        return task.stem, None

@@ -64,21 +64,17 @@ class Layout:
 
 
 def lay_out(doc: Document, style: Style):
-    """The WeasyPrint document that `writers.pdf.render_pdf` would write, laid out but not written.
+    """The WeasyPrint document that `writers.pdf.render_pdf` writes, laid out but not written
+    (tests/test_review.py checks that writing it gives render_pdf's bytes)."""
+    from replygen.writers.pdf import lay_out as pdf_lay_out
 
-    writers/pdf.py has no public layout step yet, so this repeats render_pdf's three lines on the writer's own
-    (cached, per-process) fonts and stylesheet; tests/test_review_layout.py checks that writing this layout gives
-    render_pdf's bytes, so the two cannot drift apart unnoticed."""
-    from replygen.writers import pdf
-
-    weasyprint, font_config = pdf._weasyprint()
-    fonts, css = pdf._prepared(style, doc.is_letter)
-    html = pdf.to_html(doc, style, fonts, inline_css=False)
-    return weasyprint.HTML(string=html).render(stylesheets=[css], font_config=font_config)
+    return pdf_lay_out(doc, style)
 
 
-def pdf_bytes(rendered) -> bytes:
-    return rendered.write_pdf()
+def pdf_bytes(rendered, doc: Document) -> bytes:
+    from replygen.writers.pdf import write_laid_out
+
+    return write_laid_out(rendered, doc)
 
 
 def measure_layout(rendered, doc: Document) -> Layout:

@@ -252,18 +252,32 @@ def _refuse(refused: list[str]) -> None:
                                  "请检查模板和 style.yaml"))
 
 
+def lay_out(doc: Document, style: Style, **options: object):
+    """The document laid out by WeasyPrint and not yet written: render_pdf writes it, review measures it.
+    `options`: WeasyPrint's rendering options (pdf_variant)."""
+    weasyprint, font_config, fetcher = _weasyprint()
+    fonts, css, allowed = _prepared(style, doc.is_letter)
+    own = fetcher(allowed)
+    laid_out = weasyprint.HTML(string=to_html(doc, style, fonts, inline_css=False), url_fetcher=own).render(
+        stylesheets=[css], font_config=font_config, **options)
+    _refuse(own.refused)
+    return laid_out
+
+
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
     """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
     from replygen.writers.pdfmeta import pdf_options
 
-    weasyprint, font_config, fetcher = _weasyprint()
-    fonts, css, allowed = _prepared(style, doc.is_letter)
-    html = to_html(doc, style, fonts, inline_css=False)
-    own = fetcher(allowed)
-    pdf = weasyprint.HTML(string=html, url_fetcher=own).write_pdf(stylesheets=[css], font_config=font_config,
-                                                                  **pdf_options(doc, standard))
-    _refuse(own.refused)
-    return pdf
+    options = pdf_options(doc, standard)
+    finisher = options.pop("finisher")
+    return lay_out(doc, style, **options).write_pdf(finisher=finisher, **options)
+
+
+def write_laid_out(laid_out, doc: Document) -> bytes:
+    """A plain PDF (with its metadata) of a document lay_out() has laid out: render_pdf's bytes."""
+    from replygen.writers.pdfmeta import pdf_options
+
+    return laid_out.write_pdf(**pdf_options(doc, None))
 
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:

@@ -7,16 +7,18 @@ last page (and carries the last line over when it does not fit).
 
 from __future__ import annotations
 
+import base64
 import math
 from functools import cache
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph
+from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph, Seal
 from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
+from replygen.stamp import Layout, place
 from replygen.style import Role, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
@@ -24,6 +26,14 @@ from replygen.style import Role, Style, signature_lefts
 _ZWSP = "\u200b"
 _BREAK_BEFORE = "“‘"
 _BREAK_AFTER = "”’"
+
+
+STAMP_BLOCK = "stamp-block"
+"""the stamped end block (7.3.5): a box as tall as its lines, which are placed in it, the seals behind them"""
+ANCHOR = "imprint-anchor"
+"""an empty line that carries the 版记 footnote when the document's last paragraph is placed in the stamp block"""
+IMPRINT_PAGE = "imprint-page"
+"""the page of its own the 版记 takes to land on an even page: it and the blank page carry no page number"""
 
 
 def _floor(value: float, step: float = 0.01) -> float:
@@ -58,6 +68,12 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{IMPRINT}::footnote-call, .{IMPRINT}::footnote-marker {{ content: none; vertical-align: baseline; font-size: 0; }}
 .{IMPRINT} > span {{ display: block; }}
 .{IMPRINT} > span.split {{ display: flex; }}
+.{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
+.{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
+.{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
+.{ANCHOR} {{ height: 0; line-height: 0; margin: 0; }}
+.{IMPRINT_PAGE} {{ break-before: page; page: {IMPRINT_PAGE}; }}
+@page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]
     if letter:
         css.append(_letter_css(style))
@@ -166,29 +182,65 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
-def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
+def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True,
+            imprint_page: bool = False) -> str:
     """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
-    becomes the last paragraph's footnote."""
+    becomes the last paragraph's footnote, or, with `imprint_page`, the footnote of a page of its own."""
     letter = doc.is_letter
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
-    body = [p for p in doc.paragraphs if p.group not in (IMPRINT, LETTERHEAD)]
+    body = [i for i, p in enumerate(doc.paragraphs) if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
-    lefts = signature_lefts(style, doc.paragraphs)
+    layout = place(style, doc.paragraphs, doc.stamp, _floor(style.line_pitch)) if doc.stamp else None
+    lefts = {} if layout else signature_lefts(style, doc.paragraphs)
+    footnote = ""
+    if imprint:
+        line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
+        footnote = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
+                    + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
     parts = []
     if letterhead:
         parts.append(f'<div class="{LETTERHEAD}">' + "".join(_paragraph_html(p, style) for p in letterhead) + "</div>")
-    for i, p in enumerate(body):
-        extra = ""
-        if imprint and i == len(body) - 1:
-            line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
-            extra = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
-                     + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
+    for i in body:
+        p = doc.paragraphs[i]
+        extra = footnote if i == body[-1] and not imprint_page else ""
+        if layout and i in layout.indices:
+            if i == layout.first:
+                last = body[-1] in layout.indices
+                parts.append(_stamp_html(doc, style, layout, extra if last else ""))
+            continue
         parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
+    if imprint_page and footnote:
+        parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
     css = f"<style>{stylesheet(style, fonts, letter)}</style>" if inline_css else ""
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>{head}'
             f"{css}</head><body>{''.join(parts)}</body></html>")
+
+
+def seal_url(seal: Seal) -> str | None:
+    """A seal image as the data: URL the PDF embeds (the only form in which the fetcher lets it in)."""
+    if seal.image is None:
+        return None
+    return f"data:{seal.mime};base64,{base64.b64encode(seal.image).decode('ascii')}"
+
+
+def _stamp_html(doc: Document, style: Style, layout: Layout, footnote: str) -> str:
+    """The stamped end block: a box as tall as its lines; each line placed in it, each seal image behind them at
+    its physical size (a hand stamp's seal leaves its space empty)."""
+    out = [f'<div class="{STAMP_BLOCK}" style="height: {layout.height:.3f}pt">']
+    for box, seal in layout.seals:
+        url = seal_url(seal)
+        if url:
+            out.append(f'<img src="{url}" alt="" style="left: {box.x:.3f}pt; top: {box.y:.3f}pt; '
+                       f'width: {box.width:.3f}pt; height: {box.height:.3f}pt">')
+    for placed in layout.lines:
+        p = doc.paragraphs[placed.index]
+        out.append(f'<p class="{escape(p.role)}" style="left: {placed.left:.3f}pt; top: {placed.top:.3f}pt">'
+                   f"{_runs_html(p.runs)}</p>")
+    if footnote:
+        out.append(f'<p class="{ANCHOR}">{_ZWSP}{footnote}</p>')
+    return "".join(out) + "</div>"
 
 
 def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
@@ -253,15 +305,26 @@ def _refuse(refused: list[str]) -> None:
 
 
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
-    """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
+    """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way.
+    When the document wants its 版记 on an even page and the text ends on an odd one, it is laid out again with
+    the 版记 on a page of its own (the second layout only then)."""
     from replygen.writers.pdfmeta import pdf_options
 
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
-    html = to_html(doc, style, fonts, inline_css=False)
-    own = fetcher(allowed)
-    pdf = weasyprint.HTML(string=html, url_fetcher=own).write_pdf(stylesheets=[css], font_config=font_config,
-                                                                  **pdf_options(doc, standard))
+    own = fetcher(allowed | {url for seal in (doc.stamp.seals if doc.stamp else ()) if (url := seal_url(seal))})
+    options = pdf_options(doc, standard)
+    finisher = options.pop("finisher")
+
+    def laid_out(imprint_page: bool):
+        html = to_html(doc, style, fonts, inline_css=False, imprint_page=imprint_page)
+        return weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
+                                                                    **options)
+
+    rendered = laid_out(False)
+    if doc.imprint_even and any(p.group == IMPRINT for p in doc.paragraphs) and len(rendered.pages) % 2:
+        rendered = laid_out(True)
+    pdf = rendered.write_pdf(finisher=finisher, stylesheets=[css], **options)
     _refuse(own.refused)
     return pdf
 

@@ -110,7 +110,8 @@ def _organs(style: Style, paragraphs: Sequence[Paragraph], indices: list[int], s
     date_w = _width(style, paragraphs[anchor].text)
     x_last = right - date_w / 2  # the last seal's centre: over the date (or the last name set where the date goes)
     biggest = max(s.width for s in seals)
-    step = biggest + rule.joint_gap
+    widest = max((_width(style, paragraphs[i].text) for i in names), default=0)
+    step = max(biggest + rule.joint_gap, widest + cp)  # seals apart, and names a character apart
     per_row = max(1, min(len(seals), 1 + math.floor((x_last - biggest / 2) / step)))
     rows = math.ceil(max(len(names), 1) / per_row)
     per_row = math.ceil(max(len(names), 1) / rows)

@@ -8,6 +8,7 @@ last page (and carries the last line over when it does not fit).
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 from functools import cache
 from html import escape
@@ -30,8 +31,6 @@ _BREAK_AFTER = "”’"
 
 STAMP_BLOCK = "stamp-block"
 """the stamped end block (7.3.5): a box as tall as its lines, which are placed in it, the seals behind them"""
-ANCHOR = "imprint-anchor"
-"""an empty line that carries the 版记 footnote when the document's last paragraph is placed in the stamp block"""
 IMPRINT_PAGE = "imprint-page"
 """the page of its own the 版记 takes to land on an even page: it and the blank page carry no page number"""
 
@@ -71,7 +70,6 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
 .{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
 .{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
-.{ANCHOR} {{ height: 0; line-height: 0; margin: 0; }}
 .{IMPRINT_PAGE} {{ break-before: page; page: {IMPRINT_PAGE}; }}
 @page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]
@@ -85,6 +83,7 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 """)
     for name, role in style.roles.items():
         css.append(f".{name} {{ {_role_css(style, role, fonts)} }}")
+        css.append(f".{name} .{SQUEEZED} {{ letter-spacing: {_letter_spacing(style, role) - role.size / 2:.2f}pt }}")
     for name, inline in style.inline.items():
         rules = []
         if inline.font:
@@ -130,15 +129,20 @@ def _letter_css(style: Style) -> str:
 """
 
 
+def _letter_spacing(style: Style, role: Role) -> float:
+    """What puts a grid-size glyph on the grid's pitch; other sizes keep their natural width."""
+    cw = style.char_width(role)
+    return _floor(cw - role.size) if cw == style.char_pitch else 0
+
+
 def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     font = fonts[role.font]
     cw = style.char_width(role)
-    on_grid = cw == style.char_pitch
     rules = [
         f"font-family: {font.css_stack}",
         f"font-size: {role.size:.2f}pt",
         f"font-weight: {'bold' if role.bold or font.bold else 'normal'}",
-        f"letter-spacing: {_floor(cw - role.size) if on_grid else 0:.2f}pt",
+        f"letter-spacing: {_letter_spacing(style, role):.2f}pt",
         f"text-align: {'left' if role.align == 'split' else role.align}",
         f"text-indent: {(role.indent - role.hanging) * cw:.3f}pt",
         # indents are padding, so that rules drawn as borders (版记, red separator) span the full text width
@@ -154,14 +158,40 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     return "; ".join(rules)
 
 
+_CLOSING_LEFT = "，。、）”》〕】’」』"
+"""closing marks whose glyph sits in the left half of its square: their right half is empty"""
+_CLOSING_CENTRED = "：；？！"
+_OPENING = "（“《〔【‘「『"
+"""opening marks: the glyph in the right half, the left half empty"""
+SQUEEZED = "pq"
+"""a punctuation mark set half a character narrower (标点挤压)"""
+
+
+def squeezed(text: str) -> set[int]:
+    """Positions of the marks set half a character narrower where two punctuation marks meet, as Word and WPS
+    compress them: the first of the pair loses its empty right half when its glyph sits in its left half (。”
+    ，“ ）、) or when the next mark's glyph sits in its right half (：“ “《). An opening mark before a closing
+    one (（）) keeps its width: both halves are ink."""
+    out = set()
+    for i, (a, b) in enumerate(itertools.pairwise(text)):
+        if (a in _CLOSING_LEFT and (b in _CLOSING_LEFT or b in _CLOSING_CENTRED or b in _OPENING)) or (
+                (a in _CLOSING_CENTRED or a in _OPENING) and b in _OPENING):
+            out.add(i)
+    return out
+
+
 def _runs_html(runs) -> str:
-    out = []
+    squeeze = squeezed("".join(run.text for run in runs))
+    out, at = [], 0
     for run in runs:
-        text = escape(run.text, quote=False)
-        for ch in _BREAK_BEFORE:
-            text = text.replace(ch, _ZWSP + ch)
-        for ch in _BREAK_AFTER:
-            text = text.replace(ch, ch + _ZWSP)
+        chars = []
+        for k, ch in enumerate(run.text):
+            text = escape(ch, quote=False)
+            if at + k in squeeze:
+                text = f'<span class="{SQUEEZED}">{text}</span>'
+            chars.append((_ZWSP if ch in _BREAK_BEFORE else "") + text + (_ZWSP if ch in _BREAK_AFTER else ""))
+        at += len(run.text)
+        text = "".join(chars)
         out.append(f'<span class="{escape(run.role)}">{text}</span>' if run.role else text)
     return "".join(out)
 
@@ -200,14 +230,17 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
     parts = []
     if letterhead:
         parts.append(f'<div class="{LETTERHEAD}">' + "".join(_paragraph_html(p, style) for p in letterhead) + "</div>")
+    # the 版记 is the footnote of the last paragraph, or of the one before the stamp block when the block ends the
+    # text (the block keeps to that paragraph's page)
+    flow = [i for i in body if not (layout and i in layout.indices)]
+    carrier = flow[-1] if flow and (not layout or body[-1] not in layout.indices or flow[-1] < layout.first) else None
     for i in body:
         p = doc.paragraphs[i]
-        extra = footnote if i == body[-1] and not imprint_page else ""
         if layout and i in layout.indices:
             if i == layout.first:
-                last = body[-1] in layout.indices
-                parts.append(_stamp_html(doc, style, layout, extra if last else ""))
+                parts.append(_stamp_html(doc, style, layout))
             continue
+        extra = footnote if i == carrier and not imprint_page else ""
         parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
     if imprint_page and footnote:
         parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
@@ -225,7 +258,7 @@ def seal_url(seal: Seal) -> str | None:
     return f"data:{seal.mime};base64,{base64.b64encode(seal.image).decode('ascii')}"
 
 
-def _stamp_html(doc: Document, style: Style, layout: Layout, footnote: str) -> str:
+def _stamp_html(doc: Document, style: Style, layout: Layout) -> str:
     """The stamped end block: a box as tall as its lines; each line placed in it, each seal image behind them at
     its physical size (a hand stamp's seal leaves its space empty)."""
     out = [f'<div class="{STAMP_BLOCK}" style="height: {layout.height:.3f}pt">']
@@ -238,8 +271,6 @@ def _stamp_html(doc: Document, style: Style, layout: Layout, footnote: str) -> s
         p = doc.paragraphs[placed.index]
         out.append(f'<p class="{escape(p.role)}" style="left: {placed.left:.3f}pt; top: {placed.top:.3f}pt">'
                    f"{_runs_html(p.runs)}</p>")
-    if footnote:
-        out.append(f'<p class="{ANCHOR}">{_ZWSP}{footnote}</p>')
     return "".join(out) + "</div>"
 
 

@@ -165,11 +165,18 @@ def _stamp_block(document: docx.document.Document, doc: Document, style: Style, 
         _exactly(out, layout.pitch, row[0].top - bottom)
         bottom = row[0].top + layout.pitch
         fmt = out.paragraph_format
-        fmt.right_indent = fmt.first_line_indent = 0
+        fmt.first_line_indent = 0
+        fmt.right_indent = 0
         fmt.keep_with_next = r < len(rows) - 1
         if len(row) == 1:
-            fmt.left_indent = _pt(row[0].left)
-            _fill_runs(out, doc.paragraphs[row[0].index], style)
+            para = doc.paragraphs[row[0].index]
+            if para.role == "date":  # 右空四字 whatever the office's digits measure
+                fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                fmt.left_indent = 0
+                fmt.right_indent = _pt(style.text_width - row[0].left - text_width(para.text) * style.char_pitch)
+            else:
+                fmt.left_indent = _pt(row[0].left)
+            _fill_runs(out, para, style)
             continue
         fmt.left_indent = 0
         for placed in row:

@@ -365,3 +365,25 @@ def test_lint_warns_a_stamped_reply_without_date_or_organ(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert f"{reply}:9:12: 字段 signature：答复要盖章（stamped），但不写发文机关署名" in result.stdout
     assert f"{reply}:10:7: 字段 date：答复要盖章（stamped），但没有成文日期" in result.stdout
+
+
+def test_an_svg_seal_is_drawn_in_both_writers(own_templates: Path, tmp_path: Path) -> None:
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><circle cx="50" cy="50" r="47" fill="none" '
+           'stroke="#E60012" stroke-width="4"/><polygon points="50,25 57,45 78,45 61,57 67,77 50,65 33,77 39,57 22,45 '
+           '43,45" fill="#E60012"/></svg>')
+    (own_templates / "seals" / "round.svg").write_text(svg, encoding="utf-8")
+    _profile(own_templates, "image: seals/example-jtj.png", "image: seals/round.svg")
+    out = tmp_path / "out"
+    result = _run("render", str(CONTENT / "2026" / "example-stamped.yaml"), "--templates", str(own_templates),
+                  "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    import zipfile
+
+    media = [n for n in zipfile.ZipFile(out / "example-stamped.docx").namelist() if n.startswith("word/media/")]
+    assert len(media) == 1 and media[0].endswith(".png")
+    from PIL import Image
+
+    png = Image.open(io.BytesIO(zipfile.ZipFile(out / "example-stamped.docx").read(media[0])))
+    assert png.mode == "RGBA" and png.getchannel("A").getextrema()[0] == 0  # transparent around the ring
+    red = check_pdf(out / "example-stamped.pdf", Templates.open(own_templates).style)
+    assert [f for f in red if f.rule == "pdf-stamp"] == []

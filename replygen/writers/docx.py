@@ -200,7 +200,8 @@ def _anchored_seal(out: DocxParagraph, seal: Seal, box: Box, order: int) -> None
     from the text area's left edge and from the top of the paragraph holding it: Word, WPS and LibreOffice put it
     there whatever the text does, and the text stays readable over the red."""
     emu = Emu(Pt(1))
-    inline = out.add_run().add_picture(io.BytesIO(seal.image), width=Emu(round(box.width * emu)),
+    image = seal.image if seal.mime == "image/png" else _svg_as_png(seal)
+    inline = out.add_run().add_picture(io.BytesIO(image), width=Emu(round(box.width * emu)),
                                        height=Emu(round(box.height * emu)))._inline
     anchor = parse_xml(
         f'<wp:anchor {nsdecls("wp")} distT="0" distB="0" distL="0" distR="0" simplePos="0" '
@@ -213,6 +214,26 @@ def _anchored_seal(out: DocxParagraph, seal: Seal, box: Box, order: int) -> None
     for tag in ("wp:docPr", "wp:cNvGraphicFramePr", "a:graphic"):
         anchor.append(inline.find(qn(tag)))
     inline.getparent().replace(inline, anchor)
+
+
+_SVG_DPI = 600
+
+
+def _svg_as_png(seal: Seal) -> bytes:
+    """An SVG seal as a PNG with transparency at 600 dpi: Word 2013, WPS and LibreOffice all read PNG, not all
+    read SVG. Drawn by the PDF writer's own machinery (WeasyPrint, then pypdfium2), so it looks as in the PDF."""
+    import pypdfium2 as pdfium
+
+    from replygen.writers.pdf import seal_pdf
+
+    document = pdfium.PdfDocument(seal_pdf(seal))
+    try:
+        bitmap = document[0].render(scale=_SVG_DPI / 72, fill_color=(255, 255, 255, 0))
+        buffer = io.BytesIO()
+        bitmap.to_pil().save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        document.close()
 
 
 def _drop_extra_parts(document: docx.document.Document) -> None:

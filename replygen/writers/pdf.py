@@ -360,6 +360,20 @@ def render_pdf(doc: Document, style: Style, standard: str | None = None) -> byte
     return pdf
 
 
+def seal_pdf(seal: Seal) -> bytes:
+    """A one-page PDF the size of the seal holding just its image (how the DOCX writer turns an SVG into a PNG);
+    the fetcher lets in the image and nothing it names."""
+    weasyprint, _, fetcher = _weasyprint()
+    url = seal_url(seal)
+    own = fetcher(frozenset({url}))
+    html = (f'<html><head><style>@page {{ size: {seal.width:.3f}pt {seal.height:.3f}pt; margin: 0 }} '
+            f'body {{ margin: 0 }} img {{ display: block; width: {seal.width:.3f}pt; height: {seal.height:.3f}pt }}'
+            f'</style></head><body><img src="{url}" alt=""></body></html>')
+    pdf = weasyprint.HTML(string=html, url_fetcher=own).write_pdf()
+    _refuse(own.refused)
+    return pdf
+
+
 def write_pdf(doc: Document, style: Style, target: Path) -> None:
     atomic_write(target, render_pdf(doc, style))
 

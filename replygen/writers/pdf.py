@@ -335,6 +335,27 @@ def _refuse(refused: list[str]) -> None:
                                  "请检查模板和 style.yaml"))
 
 
+class _SealImages(dict):
+    """WeasyPrint's image cache, kept across renders for seal images only (a batch stamps every reply with the
+    same seal: decoded and compressed once). Only data: URLs of images this writer made go in, and only once the
+    fetcher let them through, so the cache never answers for a URL the fetcher would refuse."""
+
+    LIMIT = 32
+
+    def __setitem__(self, key: str, value: object) -> None:
+        seal = key.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+        if value is not None and (seal or ":" not in key):  # a seal, or WeasyPrint's data derived from one
+            if len(self) >= self.LIMIT:
+                self.clear()
+            super().__setitem__(key, value)
+
+    def __contains__(self, url: object) -> bool:
+        return dict.__contains__(self, url)
+
+
+_SEAL_IMAGES = _SealImages()
+
+
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
     """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way.
     When the document wants its 版记 on an even page and the text ends on an odd one, it is laid out again with
@@ -350,12 +371,12 @@ def render_pdf(doc: Document, style: Style, standard: str | None = None) -> byte
     def laid_out(imprint_page: bool):
         html = to_html(doc, style, fonts, inline_css=False, imprint_page=imprint_page)
         return weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
-                                                                    **options)
+                                                                    cache=_SEAL_IMAGES, **options)
 
     rendered = laid_out(False)
     if doc.imprint_even and any(p.group == IMPRINT for p in doc.paragraphs) and len(rendered.pages) % 2:
         rendered = laid_out(True)
-    pdf = rendered.write_pdf(finisher=finisher, stylesheets=[css], **options)
+    pdf = rendered.write_pdf(finisher=finisher, stylesheets=[css], cache=_SEAL_IMAGES, **options)
     _refuse(own.refused)
     return pdf
 

@@ -11,6 +11,7 @@ paths.inside(): style.yaml, issuer profiles (named by id only), templates, the s
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from jinja2 import nodes
 
 from replygen import document
 from replygen.errors import Location, Problem, ReplyError
-from replygen.issuers import Issuer, load_issuer
+from replygen.issuers import Issuer, OrganSeal, Stamped, load_issuer
 from replygen.limits import Limits
 from replygen.load import LoadedReply
 from replygen.model import Reply, Salutation
@@ -149,7 +150,9 @@ class Templates:
         if reply.issuer not in self.issuer_ids():  # an id, never a path: the named file is not even looked at
             raise loaded.error(self._unknown_issuer(reply.issuer), "issuer")
         issuer = self.issuer(reply.issuer)
-        context = _context(loaded, issuer)
+        joint = [self._joint_issuer(loaded, i, other) for i, other in enumerate(reply.joint)]
+        stamped = _stamped(loaded, issuer)
+        context = _context(loaded, issuer) | _stamp_context(issuer, joint, stamped, context_signature(loaded, issuer))
         name = f"reply/{reply.kind}.html.j2"
         try:
             with self.env.budget(self.limits.render_seconds):
@@ -161,7 +164,14 @@ class Templates:
         except Exception as exc:
             refused = isinstance(exc, jinja2.exceptions.SecurityError)
             raise (UnsafeTemplate if refused else ReplyError)(self._template_problem(exc, name)) from None
-        return self._checked(document.parse(html), name)
+        doc = self._checked(document.parse(html), name)
+        return dataclasses.replace(doc, stamp=_stamp(loaded, issuer, joint, stamped, doc, Location(self.root / name)),
+                                   imprint_even=issuer.imprint_even_page)
+
+    def _joint_issuer(self, loaded: LoadedReply, index: int, issuer_id: str) -> Issuer:
+        if issuer_id not in self.issuer_ids():
+            raise loaded.error(self._unknown_issuer(issuer_id), "joint", index)
+        return self.issuer(issuer_id)
 
     def _checked(self, doc: document.Document, name: str) -> document.Document:
         """The document, provided it says something and uses only the roles the style defines: both writers
@@ -242,6 +252,66 @@ def pronoun_for(salutation: Salutation | None) -> str:
     return "你们" if salutation and (len(salutation.names) > 1 or salutation.total) else "您"
 
 
+def context_signature(loaded: LoadedReply, issuer: Issuer) -> str | None:
+    """The organ name signed under the reply: the reply's own, else the profile's; None for `signature: false`."""
+    reply = loaded.reply
+    return issuer.signature if reply.signature is None else (reply.signature or None)
+
+
+def _stamped(loaded: LoadedReply, issuer: Issuer) -> Stamped:
+    """How this reply is stamped: as it says, else as its profile says."""
+    return issuer.stamp.stamped if loaded.reply.stamped is None else loaded.reply.stamped
+
+
+def _stamp_context(issuer: Issuer, joint: list[Issuer], stamped: Stamped, signature: str | None) -> dict[str, object]:
+    """What the templates word for the end block: the organ names signed in order (联合行文: the issuer's, then
+    each joint organ's), and the signer's title beside a signature seal."""
+    names = [signature] if signature else []
+    names += [other.signature for other in joint if other.signature]
+    title = issuer.stamp.signature.title if stamped == "signature" and issuer.stamp.signature else None
+    return {"signatures": names, "stamp_layout": _layout(stamped), "signer_title": title}
+
+
+def _layout(stamped: Stamped) -> str | None:
+    return None if stamped is False else "signature" if stamped == "signature" else "organ"
+
+
+def _stamp(loaded: LoadedReply, issuer: Issuer, joint: list[Issuer], stamped: Stamped, doc: document.Document,
+           template: Location) -> document.Stamp | None:
+    """The seals of the end block, from the profiles (never from a template): one per organ name for 7.3.5.1,
+    the signer's for 7.3.5.3. `stamped: true` leaves the space for hand stamps; `seal` draws the images."""
+    layout = _layout(stamped)
+    if layout is None:
+        return None
+    roles = [p.role for p in doc.paragraphs]
+    if layout == "signature":
+        spec = issuer.stamp.signature
+        if spec is None:
+            raise issuer.problem("答复要求加盖签发人签名章（stamped: signature），但机关档案没有 stamp.signature"
+                                 "（签发人职务 title、签名章图像 image 和尺寸）", "stamp")
+        if "signer-title" not in roles:
+            raise ReplyError(Problem("签名章版式需要模板写出签发人职务（<p class=\"signer-title\">）", template))
+        image = issuer.image(spec.image) if spec.image else (None, "")
+        return document.Stamp("signature", (document.Seal(spec.width, spec.height, *image),))
+    if not any(r in roles for r in ("signature", "date")):
+        raise loaded.error("盖章的答复需要署名或成文日期：印章须压在发文机关署名和成文日期上，不能盖“空白章”", "stamped")
+    seals = []
+    for k, who in enumerate([issuer, *joint]):
+        spec = who.stamp.seal
+        if stamped == "seal" and (spec is None or not spec.image):
+            what = "机关档案" if k == 0 else f"联合行文机关 {who.id} 的档案"
+            raise who.problem(f"答复要求加盖电子印章（stamped: seal），但{what}没有印章图像（stamp.seal.image）",
+                              "stamp", "seal", "image")
+        size = spec.diameter if spec else OrganSeal().diameter
+        image = who.image(spec.image) if stamped == "seal" and spec and spec.image else (None, "image/png")
+        seals.append(document.Seal(size, size, *image))
+    names = roles.count("signature")
+    if names and names != len(seals):
+        raise ReplyError(Problem(f"盖章版式：模板写出 {names} 个署名，但有 {len(seals)} 个发文机关（每个机关一枚印章）；"
+                                 "模板应按 signatures 逐个写出署名", template))
+    return document.Stamp("organ", tuple(seals[:max(names, 1)]))
+
+
 def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
     """Facts the templates need that follow from the content by rule, not by wording."""
     reply: Reply = loaded.reply
@@ -267,7 +337,7 @@ def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
         if labels and reply.category not in labels:
             raise loaded.error(f"答复类别应为以下之一：{'、'.join(labels)}（见机关档案 {issuer.id}）", "category")
         category_label = labels.get(reply.category, reply.category)
-    signature = issuer.signature if reply.signature is None else (reply.signature or None)
+    signature = context_signature(loaded, issuer)
     cc = issuer.cc if reply.cc is None else reply.cc
     printed = None
     if reply.printed:

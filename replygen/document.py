@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Literal
 
 TAB = "tab"
 IMPRINT = "imprint"
@@ -51,9 +52,37 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class Seal:
+    """One seal of a stamped end block, at its physical size in points; `image` None leaves the space for a
+    hand stamp (the paper workflow), else the PNG (with transparency) or SVG drawn behind the text."""
+
+    width: float
+    height: float
+    image: bytes | None = None
+    mime: str = "image/png"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """How the end block is stamped (GB/T 9704 7.3.5): `organ` seals press the organ names and the date
+    (7.3.5.1, one seal per signature paragraph, in order); a `signature` seal (签发人签名章, 7.3.5.3) stands
+    beside the signer's title. Set by compose from the issuer profiles, never by a template."""
+
+    layout: Literal["organ", "signature"]
+    seals: tuple[Seal, ...]
+
+
+STAMPED_ROLES = ("signature", "signer-title", "date")
+"""The paragraphs a stamped end block places (the date last)."""
+
+
+@dataclass(frozen=True)
 class Document:
     paragraphs: tuple[Paragraph, ...]
     meta: dict[str, str] = field(default_factory=dict)
+    stamp: Stamp | None = None
+    imprint_even: bool = False
+    """the 版记 goes on an even page: a page of its own is added when the text ends on an odd one"""
 
     @property
     def is_letter(self) -> bool:

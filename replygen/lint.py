@@ -290,6 +290,18 @@ def member_contact(reply: Content) -> Iterator[Hit]:
 # --- running the rules and fixing ------------------------------------------------------------------------
 
 
+@rule("stamp-needs", "盖章的答复应有发文机关署名和成文日期：印章压在署名和日期上，不能盖空白章")
+def stamp_needs(reply: Content) -> Iterator[Hit]:
+    stamped = reply.data.get("stamped")
+    if stamped in (None, False):
+        return
+    if reply.data.get("date") is False or "date" not in reply.data:
+        yield Hit(("date",) if "date" in reply.data else ("stamped",), 0, 0,
+                  "答复要盖章（stamped），但没有成文日期：印章应压在署名和成文日期上")
+    if reply.data.get("signature") is False and stamped != "signature":
+        yield Hit(("signature",), 0, 0, "答复要盖章（stamped），但不写发文机关署名（signature: false）：印章应压在署名上")
+
+
 def lint_file(path: Path, fix: bool = False) -> LintReport:
     """Every rule on one reply file; with `fix`, the safe fixes applied to the file in place."""
     report = LintReport(str(path))

@@ -345,13 +345,18 @@ class Reply(Model):
     """附件说明: attachment names"""
     as_printed: AsPrinted = AsPrinted()
     """archived replies: elements exactly as printed"""
+    stamped: bool | Literal["seal", "signature"] | None = None
+    """盖章: false unstamped; true stamped, space left for a hand stamp; seal: the profile's seal image drawn;
+    signature: the signer's signature seal (签发人签名章); omitted: as the issuer profile says"""
+    joint: list[IssuerId] = Field(default_factory=list)
+    """联合行文: the profiles of the organs issuing jointly with `issuer`, in order after it"""
 
     @model_validator(mode="before")
     @classmethod
     def _wrap_single(cls, data: Any) -> Any:
         if isinstance(data, dict):
             data = dict(data)
-            for key in ("title", "closing", "contact", "notes", "cc", "attachments"):
+            for key in ("title", "closing", "contact", "notes", "cc", "attachments", "joint"):
                 if isinstance(data.get(key), str | dict):
                     data[key] = [data[key]]
         return data

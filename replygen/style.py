@@ -167,6 +167,34 @@ class Letter(_Model):
     rule: DoubleRule
 
 
+class SignatureSealRule(_Model):
+    """签发人签名章 (GB/T 9704 7.3.5.3): counted in lines and grid characters."""
+
+    blank_lines: Number = 2
+    """blank lines between the body and the signature seal's top"""
+    title_left: Number = 2
+    """the signer's title starts this many characters from the left edge (左空二字)"""
+    date_below: Number = 1
+    """blank lines between the seal's bottom and the date"""
+
+
+class StampRule(_Model):
+    """The stamped end block (加盖印章, GB/T 9704 7.3.5.1, 7.3.5.3, 7.3.5.5): where the date, the organ names and
+    the seals go. The seals' sizes come from the issuer profile; these numbers place them."""
+
+    date_right: Number = 4
+    """成文日期右空四字: the date ends this many characters from the right edge"""
+    seal_gap: Number = 0.5
+    """lines from the last body line (or 附件说明) to the seal's top: the standard wants it within one line"""
+    half_margin: Length = "1mm"
+    """how far inside the seal's lower half the organ name and the date stay (居印章中心偏下)"""
+    joint_gap: Length = "3mm"
+    """between neighbouring seals of a joint issuance (联合行文), which may neither intersect nor touch"""
+    min_pitch: Length = "26pt"
+    """7.3.5.5: the tightest line pitch the last body paragraphs may be set at to keep the block on their page"""
+    signature: SignatureSealRule = SignatureSealRule()
+
+
 class Style(_Model):
     page: Page
     grid: Grid
@@ -179,6 +207,7 @@ class Style(_Model):
     page_number: PageNumber
     letter: Letter
     colors: dict[Name, Hex]
+    stamp: StampRule = StampRule()
     pdf_standard: Literal["pdfa-2b"] | None = None
     """the PDF standard written when the command line names none (render/batch --pdf-standard)"""
 

@@ -158,7 +158,11 @@ def cases(count: int = 1000, seed: int = 9704) -> Iterator[tuple[str, str]]:
     """(name, YAML text) of `count` mutated replies; the same ones for the same seed. The name says the mutations
     and the reply mutated: 0042-huge_scalar+alias-245."""
     rng = random.Random(seed)
-    bases = [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(CONTENT.rglob("*.yaml"))]
+    # the replies the cases were drawn from when the sample in test_fuzz was chosen; the stamped examples (issue 12)
+    # have tests of their own, and adding them here would draw other cases (none of whose control characters
+    # survive validation)
+    bases = [(path.stem, path.read_text(encoding="utf-8")) for path in sorted(CONTENT.rglob("*.yaml"))
+             if path.stem not in ("example-stamped", "example-joint", "example-signature")]
     for i in range(count):
         stem, text = bases[i // len(MUTATIONS) % len(bases)]
         applied = [MUTATIONS[i % len(MUTATIONS)]]

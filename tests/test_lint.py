@@ -50,7 +50,7 @@ def test_content_folder_is_clean() -> None:
 
 def test_every_rule_has_an_explanation() -> None:
     assert set(RULES) == {"punct-halfwidth", "doc-number", "date-form", "title-mismatch", "pronoun", "numbering",
-                          "placeholder", "member-contact"}
+                          "placeholder", "member-contact", "stamp-needs"}
     assert all(explanation for explanation, _ in RULES.values())
 
 

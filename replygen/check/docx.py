@@ -93,7 +93,29 @@ def check_docx(source: Path | BinaryIO, style: Style) -> list[Finding]:
     settings = etree.fromstring(parts["word/settings.xml"]) if "word/settings.xml" in parts else None
     sect = _find(document, "w:body/w:sectPr")
     return [*_page(sect, style), *_grid(sect, styles, style), *_theme_fonts(parts),
-            *_paragraphs(document, sect, styles, style), *_footers(sect, settings, parts, style)]
+            *_paragraphs(document, sect, styles, style), *_footers(sect, settings, parts, style), *_seals(document)]
+
+
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_EMU_PER_MM = 36000
+
+
+def _seals(document) -> list[Finding]:
+    """Seal images (pictures 20–60 mm across, about square) must float behind the text (GB/T 9704 7.3.5: the
+    text stays readable over the red), not sit inline, where they push the organ name and date apart."""
+    out = []
+    for k, drawing in enumerate(document.iter(f"{{{_WP}}}inline", f"{{{_WP}}}anchor"), 1):
+        extent = drawing.find(f"{{{_WP}}}extent")
+        if extent is None:
+            continue
+        w, h = (int(extent.get(a, "0")) / _EMU_PER_MM for a in ("cx", "cy"))
+        if not (20 <= w <= 60 and 20 <= h <= 60 and 0.7 < w / h < 1.4):
+            continue
+        inline = drawing.tag.endswith("}inline")
+        if inline or drawing.get("behindDoc") != "1":
+            out.append(Finding("docx-seal", f"第{k}个图像（{w:.0f}×{h:.0f} mm，印章）",
+                               "嵌入型（随文字排列）" if inline else "浮于文字上方", "衬于文字下方（behindDoc）"))
+    return out
 
 
 def _twips_mm(value: str | None) -> float | None:
@@ -251,6 +273,18 @@ def _closing_place(closing: dict[str, _Para], sect, styles: _Styles, style: Styl
         return []
     name = closing.get("signature")
     want_name, want_date = signature_indents(style, name.text if name else None, closing["date"].text)
+    date = closing["date"]
+    got_date = _left_chars(date.ppr, styles.chain(date.style_id), date.text, area[0], style)
+    if abs(style.grid.chars - text_width(date.text) - got_date - style.stamp.date_right) <= POSITION_CHARS:
+        # stamped (7.3.5.1): the date 右空四字, the organ name centred over it; a joint issuance's row of names
+        # (tab-separated, one per seal) is placed by its tab stops
+        want_date = got_date
+        joint = name is not None and name.el.find(f".//{_w('tab')}") is not None
+        want_name = None if name is None or joint else got_date + (text_width(date.text) - text_width(name.text)) / 2
+        if name is not None and want_name is not None:
+            got_name = _left_chars(name.ppr, styles.chain(name.style_id), name.text, area[0], style)
+            if abs(got_name - style.stamp.signature.title_left) <= POSITION_CHARS:
+                want_name = None  # 7.3.5.3: the signer's title 左空二字 beside a signature seal
     out = []
     for role, want in (("signature", want_name), ("date", want_date)):
         para = closing.get(role)

@@ -28,16 +28,17 @@ from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Length, Pt, RGBColor, Twips
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Emu, Length, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen import __version__
-from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph
+from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph, Seal
 from replygen.metadata import metadata_of
 from replygen.output import atomic_write
+from replygen.stamp import Box, Layout, place
 from replygen.style import Role, Style, signature_lefts, text_width
 from replygen.writers.docxprops import add_custom_properties
 
@@ -114,12 +115,18 @@ def _build(doc: Document, style: Style) -> bytes:
     for name in sorted(used - styles.keys()):
         style.role(name)  # raises the house-style error for a role the templates use but style.yaml lacks
 
-    lefts = signature_lefts(style, doc.paragraphs)
+    layout = place(style, doc.paragraphs, doc.stamp, _line_pitch(style) / _TWIPS_PER_PT) if doc.stamp else None
+    lefts = {} if layout else signature_lefts(style, doc.paragraphs)
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
-    for para in doc.paragraphs:
+    previous: DocxParagraph | None = None
+    for i, para in enumerate(doc.paragraphs):
         if para.group == LETTERHEAD:
             continue  # set in the first page's header
-        out = document.add_paragraph(style=styles[para.role])
+        if layout and i in layout.indices:
+            if i == layout.first:
+                previous = _stamp_block(document, doc, style, styles, layout, previous)
+            continue
+        out = previous = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
         hang = style.hanging_after(role, para.text)
@@ -141,6 +148,99 @@ def _build(doc: Document, style: Style) -> bytes:
     buf = io.BytesIO()
     document.save(buf)
     return buf.getvalue()
+
+
+def _stamp_block(document: docx.document.Document, doc: Document, style: Style, styles: dict[str, ParagraphStyle],
+                 layout: Layout, previous: DocxParagraph | None) -> DocxParagraph:
+    """The stamped end block (GB/T 9704 7.3.5): an empty paragraph as tall as the space above the first line,
+    holding the seals (anchored behind the text at their place, measured from its top), then one paragraph per
+    line (a joint issuance's names share a line, each at its own tab stop). The block keeps together and with
+    the body line before it, so that it never stands alone on a page (7.3.5.5). Returns the last paragraph."""
+    rows = layout.rows()
+    if previous is not None:
+        previous.paragraph_format.keep_with_next = True
+    spacer = document.add_paragraph(style=styles[doc.paragraphs[rows[0][0].index].role])
+    _exactly(spacer, rows[0][0].top, 0)
+    spacer.paragraph_format.keep_with_next = True
+    for k, (box, seal) in enumerate(layout.seals):
+        if seal.image is not None:
+            _anchored_seal(spacer, seal, box, k + 1)
+    bottom = rows[0][0].top
+    out = spacer
+    for r, row in enumerate(rows):
+        out = document.add_paragraph(style=styles[doc.paragraphs[row[0].index].role])
+        _exactly(out, layout.pitch, row[0].top - bottom)
+        bottom = row[0].top + layout.pitch
+        fmt = out.paragraph_format
+        fmt.first_line_indent = 0
+        fmt.right_indent = 0
+        fmt.keep_with_next = r < len(rows) - 1
+        if len(row) == 1:
+            para = doc.paragraphs[row[0].index]
+            if para.role == "date":  # 右空四字 whatever the office's digits measure
+                fmt.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                fmt.left_indent = 0
+                fmt.right_indent = _pt(style.text_width - row[0].left - text_width(para.text) * style.char_pitch)
+            else:
+                fmt.left_indent = _pt(row[0].left)
+            _fill_runs(out, para, style)
+            continue
+        fmt.left_indent = 0
+        for placed in row:
+            fmt.tab_stops.add_tab_stop(_pt(placed.left), WD_TAB_ALIGNMENT.LEFT)
+            out.add_run().add_tab()
+            _fill_runs(out, doc.paragraphs[placed.index], style)
+    return out
+
+
+def _exactly(out: DocxParagraph, height: float, before: float) -> None:
+    """A paragraph's line exactly `height` points tall, `before` points below the previous one."""
+    fmt = out.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = _pt(height)
+    fmt.space_before = _pt(max(before, 0))
+    fmt.space_after = 0
+
+
+def _anchored_seal(out: DocxParagraph, seal: Seal, box: Box, order: int) -> None:
+    """A seal image floating behind the text (wp:anchor behindDoc, no wrapping), at its physical size, placed
+    from the text area's left edge and from the top of the paragraph holding it: Word, WPS and LibreOffice put it
+    there whatever the text does, and the text stays readable over the red."""
+    emu = Emu(Pt(1))
+    image = seal.image if seal.mime == "image/png" else _svg_as_png(seal)
+    inline = out.add_run().add_picture(io.BytesIO(image), width=Emu(round(box.width * emu)),
+                                       height=Emu(round(box.height * emu)))._inline
+    anchor = parse_xml(
+        f'<wp:anchor {nsdecls("wp")} distT="0" distB="0" distL="0" distR="0" simplePos="0" '
+        f'relativeHeight="{order}" behindDoc="1" locked="0" layoutInCell="1" allowOverlap="1">'
+        '<wp:simplePos x="0" y="0"/>'
+        f'<wp:positionH relativeFrom="margin"><wp:posOffset>{round(box.x * emu)}</wp:posOffset></wp:positionH>'
+        f'<wp:positionV relativeFrom="paragraph"><wp:posOffset>{round(box.y * emu)}</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="{round(box.width * emu)}" cy="{round(box.height * emu)}"/>'
+        '<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/></wp:anchor>')
+    for tag in ("wp:docPr", "wp:cNvGraphicFramePr", "a:graphic"):
+        anchor.append(inline.find(qn(tag)))
+    inline.getparent().replace(inline, anchor)
+
+
+_SVG_DPI = 600
+
+
+def _svg_as_png(seal: Seal) -> bytes:
+    """An SVG seal as a PNG with transparency at 600 dpi: Word 2013, WPS and LibreOffice all read PNG, not all
+    read SVG. Drawn by the PDF writer's own machinery (WeasyPrint, then pypdfium2), so it looks as in the PDF."""
+    import pypdfium2 as pdfium
+
+    from replygen.writers.pdf import seal_pdf
+
+    document = pdfium.PdfDocument(seal_pdf(seal))
+    try:
+        bitmap = document[0].render(scale=_SVG_DPI / 72, fill_color=(255, 255, 255, 0))
+        buffer = io.BytesIO()
+        bitmap.to_pil().save(buffer, format="PNG")
+        return buffer.getvalue()
+    finally:
+        document.close()
 
 
 def _drop_extra_parts(document: docx.document.Document) -> None:
@@ -174,6 +274,15 @@ def _set_defaults(document: docx.document.Document, style: Style) -> None:
     fmt = normal.paragraph_format
     fmt.space_before = fmt.space_after = 0
     _no_autospace(normal.element.get_or_add_pPr())
+    _compress_punctuation(document)
+
+
+def _compress_punctuation(document: docx.document.Document) -> None:
+    """标点挤压: where two punctuation marks meet, Word, WPS and LibreOffice set them half a character narrower
+    (as the PDF writer does), so that such lines still hold the grid's characters; python-docx's template says
+    doNotCompress."""
+    settings = document.settings.element
+    _child(settings, "w:characterSpacingControl").set(qn("w:val"), "compressPunctuation")
 
 
 def _page_setup(document: docx.document.Document, style: Style) -> None:

@@ -7,16 +7,19 @@ last page (and carries the last line over when it does not fit).
 
 from __future__ import annotations
 
+import base64
+import itertools
 import math
 from functools import cache
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph
+from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph, Seal
 from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
+from replygen.stamp import Layout, place
 from replygen.style import Role, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
@@ -24,6 +27,12 @@ from replygen.style import Role, Style, signature_lefts
 _ZWSP = "\u200b"
 _BREAK_BEFORE = "“‘"
 _BREAK_AFTER = "”’"
+
+
+STAMP_BLOCK = "stamp-block"
+"""the stamped end block (7.3.5): a box as tall as its lines, which are placed in it, the seals behind them"""
+IMPRINT_PAGE = "imprint-page"
+"""the page of its own the 版记 takes to land on an even page: it and the blank page carry no page number"""
 
 
 def _floor(value: float, step: float = 0.01) -> float:
@@ -58,6 +67,11 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{IMPRINT}::footnote-call, .{IMPRINT}::footnote-marker {{ content: none; vertical-align: baseline; font-size: 0; }}
 .{IMPRINT} > span {{ display: block; }}
 .{IMPRINT} > span.split {{ display: flex; }}
+.{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
+.{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
+.{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
+.{IMPRINT_PAGE} {{ break-before: page; page: {IMPRINT_PAGE}; }}
+@page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]
     if letter:
         css.append(_letter_css(style))
@@ -69,6 +83,7 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 """)
     for name, role in style.roles.items():
         css.append(f".{name} {{ {_role_css(style, role, fonts)} }}")
+        css.append(f".{name} .{SQUEEZED} {{ letter-spacing: {_letter_spacing(style, role) - role.size / 2:.2f}pt }}")
     for name, inline in style.inline.items():
         rules = []
         if inline.font:
@@ -114,15 +129,20 @@ def _letter_css(style: Style) -> str:
 """
 
 
+def _letter_spacing(style: Style, role: Role) -> float:
+    """What puts a grid-size glyph on the grid's pitch; other sizes keep their natural width."""
+    cw = style.char_width(role)
+    return _floor(cw - role.size) if cw == style.char_pitch else 0
+
+
 def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     font = fonts[role.font]
     cw = style.char_width(role)
-    on_grid = cw == style.char_pitch
     rules = [
         f"font-family: {font.css_stack}",
         f"font-size: {role.size:.2f}pt",
         f"font-weight: {'bold' if role.bold or font.bold else 'normal'}",
-        f"letter-spacing: {_floor(cw - role.size) if on_grid else 0:.2f}pt",
+        f"letter-spacing: {_letter_spacing(style, role):.2f}pt",
         f"text-align: {'left' if role.align == 'split' else role.align}",
         f"text-indent: {(role.indent - role.hanging) * cw:.3f}pt",
         # indents are padding, so that rules drawn as borders (版记, red separator) span the full text width
@@ -138,14 +158,40 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     return "; ".join(rules)
 
 
+_CLOSING_LEFT = "，。、）”》〕】’」』"
+"""closing marks whose glyph sits in the left half of its square: their right half is empty"""
+_CLOSING_CENTRED = "：；？！"
+_OPENING = "（“《〔【‘「『"
+"""opening marks: the glyph in the right half, the left half empty"""
+SQUEEZED = "pq"
+"""a punctuation mark set half a character narrower (标点挤压)"""
+
+
+def squeezed(text: str) -> set[int]:
+    """Positions of the marks set half a character narrower where two punctuation marks meet, as Word and WPS
+    compress them: the first of the pair loses its empty right half when its glyph sits in its left half (。”
+    ，“ ）、) or when the next mark's glyph sits in its right half (：“ “《). An opening mark before a closing
+    one (（）) keeps its width: both halves are ink."""
+    out = set()
+    for i, (a, b) in enumerate(itertools.pairwise(text)):
+        if (a in _CLOSING_LEFT and (b in _CLOSING_LEFT or b in _CLOSING_CENTRED or b in _OPENING)) or (
+                (a in _CLOSING_CENTRED or a in _OPENING) and b in _OPENING):
+            out.add(i)
+    return out
+
+
 def _runs_html(runs) -> str:
-    out = []
+    squeeze = squeezed("".join(run.text for run in runs))
+    out, at = [], 0
     for run in runs:
-        text = escape(run.text, quote=False)
-        for ch in _BREAK_BEFORE:
-            text = text.replace(ch, _ZWSP + ch)
-        for ch in _BREAK_AFTER:
-            text = text.replace(ch, ch + _ZWSP)
+        chars = []
+        for k, ch in enumerate(run.text):
+            text = escape(ch, quote=False)
+            if at + k in squeeze:
+                text = f'<span class="{SQUEEZED}">{text}</span>'
+            chars.append((_ZWSP if ch in _BREAK_BEFORE else "") + text + (_ZWSP if ch in _BREAK_AFTER else ""))
+        at += len(run.text)
+        text = "".join(chars)
         out.append(f'<span class="{escape(run.role)}">{text}</span>' if run.role else text)
     return "".join(out)
 
@@ -166,29 +212,66 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
-def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
+def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True,
+            imprint_page: bool = False) -> str:
     """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
-    becomes the last paragraph's footnote."""
+    becomes the last paragraph's footnote, or, with `imprint_page`, the footnote of a page of its own."""
     letter = doc.is_letter
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
-    body = [p for p in doc.paragraphs if p.group not in (IMPRINT, LETTERHEAD)]
+    body = [i for i, p in enumerate(doc.paragraphs) if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
-    lefts = signature_lefts(style, doc.paragraphs)
+    layout = place(style, doc.paragraphs, doc.stamp, _floor(style.line_pitch)) if doc.stamp else None
+    lefts = {} if layout else signature_lefts(style, doc.paragraphs)
+    footnote = ""
+    if imprint:
+        line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
+        footnote = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
+                    + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
     parts = []
     if letterhead:
         parts.append(f'<div class="{LETTERHEAD}">' + "".join(_paragraph_html(p, style) for p in letterhead) + "</div>")
-    for i, p in enumerate(body):
-        extra = ""
-        if imprint and i == len(body) - 1:
-            line_height = _imprint_line_height(style, len(imprint), ruled=not letter)
-            extra = (f'<span class="{IMPRINT}" style="line-height: {line_height:.2f}pt">'
-                     + "".join(_paragraph_html(q, style, tag="span") for q in imprint) + "</span>")
+    # the 版记 is the footnote of the last paragraph, or of the one before the stamp block when the block ends the
+    # text (the block keeps to that paragraph's page)
+    flow = [i for i in body if not (layout and i in layout.indices)]
+    carrier = flow[-1] if flow and (not layout or body[-1] not in layout.indices or flow[-1] < layout.first) else None
+    for i in body:
+        p = doc.paragraphs[i]
+        if layout and i in layout.indices:
+            if i == layout.first:
+                parts.append(_stamp_html(doc, style, layout))
+            continue
+        extra = footnote if i == carrier and not imprint_page else ""
         parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
+    if imprint_page and footnote:
+        parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
     css = f"<style>{stylesheet(style, fonts, letter)}</style>" if inline_css else ""
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>{head}'
             f"{css}</head><body>{''.join(parts)}</body></html>")
+
+
+def seal_url(seal: Seal) -> str | None:
+    """A seal image as the data: URL the PDF embeds (the only form in which the fetcher lets it in)."""
+    if seal.image is None:
+        return None
+    return f"data:{seal.mime};base64,{base64.b64encode(seal.image).decode('ascii')}"
+
+
+def _stamp_html(doc: Document, style: Style, layout: Layout) -> str:
+    """The stamped end block: a box as tall as its lines; each line placed in it, each seal image behind them at
+    its physical size (a hand stamp's seal leaves its space empty)."""
+    out = [f'<div class="{STAMP_BLOCK}" style="height: {layout.height:.3f}pt">']
+    for box, seal in layout.seals:
+        url = seal_url(seal)
+        if url:
+            out.append(f'<img src="{url}" alt="" style="left: {box.x:.3f}pt; top: {box.y:.3f}pt; '
+                       f'width: {box.width:.3f}pt; height: {box.height:.3f}pt">')
+    for placed in layout.lines:
+        p = doc.paragraphs[placed.index]
+        out.append(f'<p class="{escape(p.role)}" style="left: {placed.left:.3f}pt; top: {placed.top:.3f}pt">'
+                   f"{_runs_html(p.runs)}</p>")
+    return "".join(out) + "</div>"
 
 
 def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
@@ -252,16 +335,25 @@ def _refuse(refused: list[str]) -> None:
                                  "请检查模板和 style.yaml"))
 
 
-def lay_out(doc: Document, style: Style, **options: object):
-    """The document laid out by WeasyPrint and not yet written: render_pdf writes it, review measures it.
-    `options`: WeasyPrint's rendering options (pdf_variant)."""
-    weasyprint, font_config, fetcher = _weasyprint()
-    fonts, css, allowed = _prepared(style, doc.is_letter)
-    own = fetcher(allowed)
-    laid_out = weasyprint.HTML(string=to_html(doc, style, fonts, inline_css=False), url_fetcher=own).render(
-        stylesheets=[css], font_config=font_config, **options)
-    _refuse(own.refused)
-    return laid_out
+class _SealImages(dict):
+    """WeasyPrint's image cache, kept across renders for seal images only (a batch stamps every reply with the
+    same seal: decoded and compressed once). Only data: URLs of images this writer made go in, and only once the
+    fetcher let them through, so the cache never answers for a URL the fetcher would refuse."""
+
+    LIMIT = 32
+
+    def __setitem__(self, key: str, value: object) -> None:
+        seal = key.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+        if value is not None and (seal or ":" not in key):  # a seal, or WeasyPrint's data derived from one
+            if len(self) >= self.LIMIT:
+                self.clear()
+            super().__setitem__(key, value)
+
+    def __contains__(self, url: object) -> bool:
+        return dict.__contains__(self, url)
+
+
+_SEAL_IMAGES = _SealImages()
 
 
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
@@ -270,14 +362,55 @@ def render_pdf(doc: Document, style: Style, standard: str | None = None) -> byte
 
     options = pdf_options(doc, standard)
     finisher = options.pop("finisher")
-    return lay_out(doc, style, **options).write_pdf(finisher=finisher, **options)
+    return _written(lay_out(doc, style, **options), doc, style, finisher, options)
 
 
-def write_laid_out(laid_out, doc: Document) -> bytes:
+def lay_out(doc: Document, style: Style, **options: object):
+    """The document laid out by WeasyPrint and not yet written: render_pdf writes it, review measures it.
+    When the document wants its 版记 on an even page and the text ends on an odd one, it is laid out again with
+    the 版记 on a page of its own (the second layout only then). `options`: WeasyPrint's rendering options."""
+    weasyprint, font_config, fetcher = _weasyprint()
+    fonts, css, allowed = _prepared(style, doc.is_letter)
+    own = fetcher(allowed | {url for seal in (doc.stamp.seals if doc.stamp else ()) if (url := seal_url(seal))})
+
+    def laid_out(imprint_page: bool):
+        html = to_html(doc, style, fonts, inline_css=False, imprint_page=imprint_page)
+        return weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
+                                                                    cache=_SEAL_IMAGES, **options)
+
+    rendered = laid_out(False)
+    if doc.imprint_even and any(p.group == IMPRINT for p in doc.paragraphs) and len(rendered.pages) % 2:
+        rendered = laid_out(True)
+    _refuse(own.refused)
+    return rendered
+
+
+def write_laid_out(laid_out, doc: Document, style: Style) -> bytes:
     """A plain PDF (with its metadata) of a document lay_out() has laid out: render_pdf's bytes."""
     from replygen.writers.pdfmeta import pdf_options
 
-    return laid_out.write_pdf(**pdf_options(doc, None))
+    options = pdf_options(doc, None)
+    finisher = options.pop("finisher")
+    return _written(laid_out, doc, style, finisher, options)
+
+
+def _written(laid_out, doc: Document, style: Style, finisher, options: dict) -> bytes:
+    _, css, _ = _prepared(style, doc.is_letter)
+    return laid_out.write_pdf(finisher=finisher, stylesheets=[css], cache=_SEAL_IMAGES, **options)
+
+
+def seal_pdf(seal: Seal) -> bytes:
+    """A one-page PDF the size of the seal holding just its image (how the DOCX writer turns an SVG into a PNG);
+    the fetcher lets in the image and nothing it names."""
+    weasyprint, _, fetcher = _weasyprint()
+    url = seal_url(seal)
+    own = fetcher(frozenset({url}))
+    html = (f'<html><head><style>@page {{ size: {seal.width:.3f}pt {seal.height:.3f}pt; margin: 0 }} '
+            f'body {{ margin: 0 }} img {{ display: block; width: {seal.width:.3f}pt; height: {seal.height:.3f}pt }}'
+            f'</style></head><body><img src="{url}" alt=""></body></html>')
+    pdf = weasyprint.HTML(string=html, url_fetcher=own).write_pdf()
+    _refuse(own.refused)
+    return pdf
 
 
 def write_pdf(doc: Document, style: Style, target: Path) -> None:

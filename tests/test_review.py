@@ -278,7 +278,7 @@ def test_layout_is_measured_as_check_measures_the_pdf(templates: Templates, name
 
     doc = templates.compose(load_reply(CONTENT / "2026" / f"{name}.yaml"))
     rendered = lay_out(doc, templates.style)
-    pdf = pdf_bytes(rendered, doc)
+    pdf = pdf_bytes(rendered, doc, templates.style)
     assert pdf == render_pdf(doc, templates.style)
     ours, theirs = pages(rendered, doc), measure(io.BytesIO(pdf))
     assert [len(p.lines) for p in ours] == [len(p.lines) for p in theirs]

@@ -71,10 +71,10 @@ def lay_out(doc: Document, style: Style):
     return pdf_lay_out(doc, style)
 
 
-def pdf_bytes(rendered, doc: Document) -> bytes:
+def pdf_bytes(rendered, doc: Document, style: Style) -> bytes:
     from replygen.writers.pdf import write_laid_out
 
-    return write_laid_out(rendered, doc)
+    return write_laid_out(rendered, doc, style)
 
 
 def measure_layout(rendered, doc: Document) -> Layout:

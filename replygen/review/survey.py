@@ -210,7 +210,7 @@ def _picture(job: tuple[Task, Path]) -> tuple[str, list[PageDiff] | None]:
                 continue
             with render_limits(path, _worker["limits"]):  # type: ignore[arg-type]
                 doc = sides[side].compose(load_reply(path))
-                pdfs[side] = pdf_bytes(lay_out(doc, sides[side].style), doc)
+                pdfs[side] = pdf_bytes(lay_out(doc, sides[side].style), doc, sides[side].style)
         return task.stem, compare_pages(pdfs[BEFORE], pdfs[AFTER], folder)
     except ReplyError:  # it failed on a side: its page shows why instead
         return task.stem, None

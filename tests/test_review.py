@@ -38,6 +38,19 @@ def replygen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
                           timeout=600)
 
 
+ORIGINAL = ("245", "example-letter", "example-suggestion")
+"""the replies these tests were written for: two proposals on one template, a suggestion on another"""
+
+
+def three(folder: Path) -> Path:
+    """folder/content holding the three ORIGINAL replies (content/ grows; its new examples change nothing here)."""
+    content = folder / "content"
+    (content / "2026").mkdir(parents=True)
+    for name in ORIGINAL:
+        shutil.copy(CONTENT / "2026" / f"{name}.yaml", content / "2026")
+    return content
+
+
 def template_copy(folder: Path, old: str = "", new: str = "", name: str = PROPOSAL) -> Path:
     root = folder / "templates"
     shutil.copytree(TEMPLATES, root)
@@ -54,7 +67,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
     tmp = tmp_path_factory.mktemp("review")
     changed = template_copy(tmp, "答复如下", "回复如下")
     report = tmp / "report"
-    return report, replygen("review", "--base", "templates", "--templates", str(changed), "-o", str(report),
+    return report, replygen("review", str(three(tmp)), "--base", "templates", "--templates", str(changed), "-o", str(report),
                             "--json", str(tmp / "review.json"))
 
 
@@ -137,7 +150,7 @@ def test_replies_the_old_templates_fail_on_are_a_group_of_their_own(tmp_path: Pa
     exit 2, the report is written); the two proposals compare as usual."""
     broken = template_copy(tmp_path, "{{ reply.subject }}", "{{ reply.subjet }}", "reply/suggestion.html.j2")
     report = tmp_path / "report"
-    result = replygen("review", str(CONTENT), "--base", str(broken), "--templates", str(TEMPLATES),
+    result = replygen("review", str(three(tmp_path)), "--base", str(broken), "--templates", str(TEMPLATES),
                       "-o", str(report), "--json", str(tmp_path / "r.json"))
     assert result.returncode == 2, result.stderr
     assert "有变化 0 份（1 种变化，0 份需要特别注意），未变 2 份，失败 1 份" in result.stdout
@@ -152,19 +165,21 @@ def test_replies_the_old_templates_fail_on_are_a_group_of_their_own(tmp_path: Pa
 
 def test_a_report_folder_that_cannot_be_written_is_refused_before_any_work(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("mine", encoding="utf-8")
-    result = replygen("review", str(CONTENT), "--base", "templates", "-o", str(tmp_path / "a-file" / "report"))
+    result = replygen("review", str(three(tmp_path)), "--base", "templates", "-o", str(tmp_path / "a-file" / "report"))
     assert result.returncode == 2
     assert f"无法创建报告目录 {tmp_path / 'a-file' / 'report'}：{tmp_path / 'a-file'} 是文件，不是目录" in result.stderr
     assert "评审未完成，未写出报告。" in result.stderr and "比较" not in result.stdout, "refused before rendering"
-    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "content"]
 
 
 def test_a_folder_that_is_not_a_report_is_not_overwritten(tmp_path: Path) -> None:
-    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
-    result = replygen("review", str(CONTENT), "--base", "templates", "-o", str(tmp_path))
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine", encoding="utf-8")
+    result = replygen("review", str(three(tmp_path)), "--base", "templates", "-o", str(target))
     assert result.returncode == 2
     assert "不是 replygen 评审报告" in result.stderr
-    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
 
 
 # --- what a reviewer sees, in a real browser -----------------------------------------------------------------
@@ -238,7 +253,7 @@ def test_content_edits_since_a_revision_are_reviewed(tmp_path: Path) -> None:
     """No template change: what an editor changed in the YAML since HEAD, a reply added and one deleted."""
     repo = tmp_path / "repo"
     template_copy(repo)
-    shutil.copytree(CONTENT, repo / "content")
+    three(repo)
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "archive")
@@ -301,10 +316,15 @@ ATTACKS = {
 }
 BUILT_AT_RUN_TIME = "{{ reply|attr('_' ~ '_class_' ~ '_') }}"
 COMMANDS = {
-    "render": ["render", str(CONTENT)],
-    "batch": ["batch", str(CONTENT)],
-    "review": ["review", str(CONTENT), "--base", str(TEMPLATES)],
+    "render": ["render", "{content}"],
+    "batch": ["batch", "{content}"],
+    "review": ["review", "{content}", "--base", str(TEMPLATES)],
 }
+
+
+def command_line(command: str, folder: Path) -> list[str]:
+    content = str(three(folder))
+    return [arg.replace("{content}", content) for arg in COMMANDS[command]]
 EXIT = {"render": 1, "batch": 1, "review": 2}
 
 
@@ -318,7 +338,7 @@ def hostile_copy(folder: Path, attack: str) -> Path:
 def test_hostile_template_is_refused_before_anything_is_written(tmp_path: Path, command: str, attack: str) -> None:
     hostile = hostile_copy(tmp_path, ATTACKS[attack])
     out = tmp_path / "out"
-    result = replygen(*COMMANDS[command], "--templates", str(hostile), "-o", str(out))
+    result = replygen(*command_line(command, tmp_path), "--templates", str(hostile), "-o", str(out))
     assert result.returncode == EXIT[command]
     assert f"{hostile / PROPOSAL}:5: 模板访问内部属性“__" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -331,7 +351,7 @@ def test_attack_built_at_run_time_is_refused_by_the_sandbox(tmp_path: Path, comm
     still written); review refuses the whole review and writes no report."""
     hostile = hostile_copy(tmp_path, BUILT_AT_RUN_TIME)
     out = tmp_path / "out"
-    result = replygen(*COMMANDS[command], "--templates", str(hostile), "-o", str(out))
+    result = replygen(*command_line(command, tmp_path), "--templates", str(hostile), "-o", str(out))
     assert result.returncode == EXIT[command]
     assert f"{hostile / PROPOSAL}:5: 模板试图访问不安全的内容，已被沙箱拒绝" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

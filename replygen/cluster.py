@@ -2,7 +2,7 @@
 
 No file system is shared with the workers. The client (the `batch` process, which holds the archive's lock and
 its manifest) sends each task the YAML bytes of its replies; the templates folder travels as one bundle per run
-(scattered once, kept on each worker's disk under its SHA-256, so later runs reuse it). Workers render in memory
+(one task's data, fetched once per worker and run, kept on each worker's disk under its SHA-256, so later runs reuse it). Workers render in memory
 and return the bytes; the client commits each reply's formats together (output.commit) and records them in the
 manifest as results arrive, so the manifest stays the checkpoint: an interrupted run loses only the replies in
 flight.
@@ -46,6 +46,8 @@ MAX_GROUP = 200
 """replies per task at most: a task's results (DOCX + PDF, ≈ 0.3 MB a reply) travel as one message"""
 TASKS_PER_THREAD = 4
 """groups per worker thread (when there are enough replies): keeps every worker busy to the end"""
+KILLS_BEFORE_REPORT = 2
+"""KilledWorker errors a reply gets, in a task of its own, before it is reported rather than tried again"""
 IN_FLIGHT_PER_THREAD = 2
 """tasks submitted ahead per worker thread: the replies in flight are what an interruption loses"""
 
@@ -159,7 +161,6 @@ class _Prepared:
 
 _prepared: dict[tuple, _Prepared] = {}
 _render_lock = threading.Lock()
-_tasks_seen = 0
 
 
 def _prepare(bundle: Bundle, settings: Settings) -> _Prepared:
@@ -194,11 +195,13 @@ def render_group(bundle: Bundle, settings: Settings, items: list[Item]) -> list[
         return [_render_one(item, prepared.templates, settings) for item in items]
 
 
+def _identity(bundle: Bundle) -> Bundle:
+    return bundle
+
+
 def _fault_injection() -> None:
     """For the tests: REPLYGEN_TEST_HANG=folder makes this worker stop for good at its first task once
     folder/arm exists (saying so in folder/hung), so that a test can kill it in mid-run."""
-    global _tasks_seen
-    _tasks_seen += 1
     folder = os.environ.get("REPLYGEN_TEST_HANG")
     if folder and (Path(folder) / "arm").exists():
         (Path(folder) / "hung").write_text(str(os.getpid()))
@@ -251,7 +254,7 @@ def run(address: str, jobs: list[Job], out: Path, templates: Templates, formats:
         on_connect: Callable[[str], None] = lambda message: None) -> list[Result]:
     """Render jobs on the cluster at `address`, committing each reply's files as its group comes back."""
     timeout = connect_timeout()
-    _quiet(logging.getLogger("distributed"))
+    _quiet()
     client = _connect(address, timeout)
     try:
         on_connect(_connected(client, address))
@@ -265,11 +268,17 @@ def run(address: str, jobs: list[Job], out: Path, templates: Templates, formats:
         _close(client)
 
 
-def _quiet(logger: logging.Logger) -> None:
-    """Dask's own log lines (in English, about reconnecting and retrying) are not for clerks: our messages say
-    what happened. REPLYGEN_DEBUG=1 keeps them."""
-    if not os.environ.get("REPLYGEN_DEBUG"):
-        logger.setLevel(logging.CRITICAL)
+def _quiet() -> None:
+    """Dask's own log lines (in English, with tracebacks, about reconnecting and retrying) are not for clerks:
+    our messages say what happened. REPLYGEN_DEBUG=1 keeps them. Called once distributed is imported, which
+    sets the levels of its loggers."""
+    import distributed  # noqa: F401
+
+    if os.environ.get("REPLYGEN_DEBUG"):
+        return
+    for name in ["distributed", *logging.root.manager.loggerDict]:
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _connect(address: str, timeout: float):
@@ -349,9 +358,12 @@ class _Run:
                  fingerprints: Fingerprinter, on_result: Callable[[Result], None]) -> None:
         self.client, self.address, self.settings, self.out = client, address, settings, out
         self.fingerprints, self.on_result = fingerprints, on_result
-        self.bundle = _on_workers(client, address, lambda: client.scatter(bundle, broadcast=True, hash=False))
+        # A task rather than scattered data: the scheduler keeps its spec, so that when every worker holding
+        # the bundle has died, it is made again instead of the run's tasks being cancelled.
+        self.bundle = client.submit(_identity, bundle, key=f"replygen-bundle-{bundle.key}", pure=False)
         self.results: list[Result] = []
         self.seen: set[str] = set()
+        self.killed: dict[str, int] = {}
 
     def all(self, jobs: list[Job]) -> list[Result]:
         from distributed import as_completed
@@ -406,9 +418,14 @@ class _Run:
         try:
             rendered = future.result()
         except KilledWorker:
+            # Dask blames every task a dying worker held: a reply alone is blamed once more before it is
+            # reported, since an innocent one may have shared a worker with the culprit.
             if len(group) > 1:
                 return [[job] for job in group]
             job = group[0]
+            self.killed[job.stem] = self.killed.get(job.stem, 0) + 1
+            if self.killed[job.stem] < KILLS_BEFORE_REPORT:
+                return [group]
             self._record(job, Rendered(job.stem, {}, [f"{job.source}: 渲染时工作进程反复意外退出（已在多个工作进程上重试），"
                                                       "这份答复未生成"]))
             return []

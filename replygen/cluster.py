@@ -161,23 +161,29 @@ class _Prepared:
 
 _prepared: dict[tuple, _Prepared] = {}
 _render_lock = threading.Lock()
+_prepare_lock = threading.Lock()
 
 
 def _prepare(bundle: Bundle, settings: Settings) -> _Prepared:
     """Open the bundle's templates, load the writers and warm WeasyPrint once per worker process and run."""
     key = (bundle.key, settings.formats, settings.pdf_standard, settings.limits)
-    if key not in _prepared:
-        from replygen.fingerprint import renderer_stack
-        from replygen.render import load_writers
-
-        templates = Templates.open(bundle.install(), settings.limits)
-        load_writers(settings.formats)
-        if "pdf" in settings.formats or "ofd" in settings.formats:
-            from replygen.writers.pdf import warm_up
-
-            warm_up(templates.style)
-        _prepared[key] = _Prepared(templates, renderer_stack(templates.style))
+    with _prepare_lock:  # the check at the start (client.run) and a first task may both come here
+        if key not in _prepared:
+            _prepared[key] = _prepare_now(bundle, settings)
     return _prepared[key]
+
+
+def _prepare_now(bundle: Bundle, settings: Settings) -> _Prepared:
+    from replygen.fingerprint import renderer_stack
+    from replygen.render import load_writers
+
+    templates = Templates.open(bundle.install(), settings.limits)
+    load_writers(settings.formats)
+    if "pdf" in settings.formats or "ofd" in settings.formats:
+        from replygen.writers.pdf import warm_up
+
+        warm_up(templates.style)
+    return _Prepared(templates, renderer_stack(templates.style))
 
 
 def worker_stack(bundle: Bundle, settings: Settings) -> dict[str, str]:

@@ -261,11 +261,14 @@ def _pool(workers: int, templates: Templates, formats: list[str], limits: Limits
 
 def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMPLATES, formats: list[str],
           workers: int, force: bool = False, shard: tuple[int, int] | None = None, wait: float = 600,
-          pdf_standard: str | None = None,
+          pdf_standard: str | None = None, scheduler: str | None = None,
           on_wait: Callable[[str], None] = lambda message: None,
+          on_connect: Callable[[str], None] = lambda message: None,
           on_plan: Callable[[int, int, int], None] = lambda todo, skipped, failed: None,
           on_result: Callable[[Result], None] = lambda r: None) -> Summary:
-    """Render what changed under `sources` into the archive `out`, holding its lock throughout."""
+    """Render what changed under `sources` into the archive `out`, holding its lock throughout: on worker
+    processes of this machine, or on the Dask cluster whose scheduler is at `scheduler` (cluster.py). Nothing
+    changed: no worker is started and the scheduler is not contacted."""
     limits = Limits.from_env()
     templates = Templates.open(templates_root)
     with locked(out, wait, on_wait):
@@ -288,7 +291,12 @@ def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMP
             on_result(result)
 
         try:
-            if jobs:
+            if jobs and scheduler:
+                from replygen import cluster
+
+                cluster.run(scheduler, jobs, out, templates, formats, limits, fingerprints, record,
+                            pdf_standard=pdf_standard, on_connect=on_connect)
+            elif jobs:
                 run(jobs, out, templates, formats, workers, limits, record, pdf_standard=pdf_standard)
         finally:  # also when interrupted (Ctrl-C): what was committed stays recorded
             if jobs or rebuilt:

@@ -220,10 +220,13 @@ def _workers(jobs: int | None) -> int:
 @_templates_option
 @click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化（也重试上次失败的答复、重建损坏的清单）。")
 @click.option("--shard", default=None, metavar="I/N", help="只处理第 I 份（共 N 份，稳定划分），用于多机分担。")
+@click.option("--scheduler", default=None, metavar="tcp://主机:端口",
+              help="在 Dask 集群上生成：调度器地址（见 README）；不写则在本机生成。")
 @_wait_option
 @_check_option
 def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, pdf_standard: str | None,
-          templates_dir: Path | None, force: bool, shard: str | None, wait: float, check_output: bool) -> None:
+          templates_dir: Path | None, force: bool, shard: str | None, scheduler: str | None, wait: float,
+          check_output: bool) -> None:
     """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""
     from replygen import batch as batching
     from replygen.compose import DEFAULT_TEMPLATES
@@ -233,13 +236,21 @@ def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: s
         shard_spec = batching.parse_shard(shard) if shard else None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--shard") from None
+    if scheduler is not None:
+        from replygen.cluster import parse_address
+
+        try:
+            scheduler = parse_address(scheduler)
+        except ValueError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(EXIT_INPUT)
     workers = _workers(jobs)
     progress = _Progress()
     summary, ok = _guard("批量生成", lambda: batching.batch(
         list(sources), out_dir, templates_root=templates_dir or DEFAULT_TEMPLATES, formats=wanted,
         workers=workers, force=force, shard=shard_spec, wait=wait, on_wait=lambda m: click.echo(m, err=True),
-        pdf_standard=_pdf_standard(pdf_standard, templates_dir),
-        on_plan=progress.start, on_result=progress.update))
+        pdf_standard=_pdf_standard(pdf_standard, templates_dir), scheduler=scheduler,
+        on_connect=progress.note, on_plan=progress.start, on_result=progress.update))
     progress.close()
     if not ok or summary is None:
         sys.exit(EXIT_INPUT)
@@ -273,6 +284,13 @@ class _Progress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=todo, unit="份", dynamic_ncols=True)
+
+    def note(self, message: str) -> None:
+        """A line that does not break the bar (the cluster and its dashboard)."""
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            click.echo(message, err=True)
 
     def update(self, result) -> None:
         if self.bar is not None:

@@ -67,7 +67,9 @@ IssuerId = Annotated[Text, AfterValidator(_issuer_id)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # defer_build: the validators are built when a reply is first validated, and only Reply's (the nested
+    # models' own are never needed): about 60 ms off every cold command that loads a reply
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
 
 class RunInItem(Model):

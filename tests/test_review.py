@@ -307,6 +307,17 @@ def test_layout_is_measured_as_check_measures_the_pdf(templates: Templates, name
     assert [b.role for b in layout.blocks if b] == [p.role for p in doc.paragraphs], "every paragraph placed"
 
 
+def test_a_reply_whose_imprint_has_a_page_of_its_own_is_measured_paragraph_by_paragraph(templates: Templates) -> None:
+    """Text ending on an odd page puts the 版记 on an even page of its own (issue 12): its holder is no paragraph."""
+    text = (CONTENT / "2026" / "245.yaml").read_text(encoding="utf-8")
+    longer = text.replace("body:\n", "body:\n" + "  - 本市持续推进标准化工作，围绕重点产业开展国际标准研制。\n" * 4, 1)
+    doc = templates.compose(load_reply(CONTENT / "2026" / "245.yaml", longer))
+    rendered = lay_out(doc, templates.style)
+    assert len(rendered.pages) == 6, "the text ends on page 5, the 版记 stands on page 6"
+    layout = measure_layout(rendered, doc)
+    assert [b.role for b in layout.blocks if b] == [p.role for p in doc.paragraphs], "every paragraph placed"
+
+
 # --- hostile templates, for every command --------------------------------------------------------------------
 
 ATTACKS = {

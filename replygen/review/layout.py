@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from replygen.check.measure import Line, Page
 from replygen.document import IMPRINT, Document
 from replygen.style import Style
+from replygen.writers.pdf import IMPRINT_PAGE
 
 MM_PER_PX = 25.4 / 96
 PT_PER_PX = 0.75
@@ -161,7 +162,8 @@ def _line(page: int, texts: list) -> Line:
 
 def _paragraph_elements(root) -> tuple[dict[int, int], dict[int, object]]:
     """id(element) → paragraph index, in the order writers.pdf.to_html writes them: every `p`, and the 版记's
-    paragraphs (spans inside the span.imprint footnote) right after the `p` that carries them; and the parents."""
+    paragraphs (spans inside the span.imprint footnote) right after the `p` that carries them, or in the `p` that
+    holds them on a page of their own; and the parents."""
     index: dict[int, int] = {}
     parents: dict[int, object] = {}
     if root is None:
@@ -173,7 +175,8 @@ def _paragraph_elements(root) -> tuple[dict[int, int], dict[int, object]]:
         parent = parents.get(id(element))
         in_imprint = (tag == "span" and parent is not None
                       and IMPRINT in (parent.get("class") or "").split())
-        if tag == "p" or in_imprint:
+        holder = IMPRINT_PAGE in (element.get("class") or "").split()  # the 版记's own page: no paragraph itself
+        if (tag == "p" and not holder) or in_imprint:
             index[id(element)] = len(index)
     return index, parents
 

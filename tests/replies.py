@@ -25,6 +25,9 @@ SUBJECTS = [
     "关于完善城乡公交网络、提升偏远村镇群众出行便利度和公共交通服务质量的建议",
     "关于规范校外培训的提案", "关于加快建设农村饮用水保障工程的建议",
 ]
+STAMPED = ("example-stamped", "example-joint", "example-signature")
+"""content/'s stamped examples (issue 12): their signature block is placed by the stamp rules, not the signature
+role, so they are left out of the archive these tests and benchmarks were calibrated on"""
 CC = ["市政协提案委员会", "市政府办公厅", "市人大常委会人代联工委", "区政协提案委", "市发展改革委"]
 
 
@@ -46,7 +49,8 @@ def sample_paragraphs() -> list[str]:
 def write_archive(folder: Path, n: int, seed: int = 7) -> list[Path]:
     """`n` varied replies as folder/<NN>/<number>.yaml."""
     rng = random.Random(seed)
-    seeds = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "content").rglob("*.yaml"))]
+    seeds = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "content").rglob("*.yaml"))
+             if p.stem not in STAMPED]
     pool = sample_paragraphs()
     paths = []
     for i in range(n):

@@ -11,4 +11,5 @@ for arg in "$@"; do
 done
 bash scripts/setup.sh --test
 .venv/bin/ruff check replygen tests
-.venv/bin/python -m pytest "$@"
+# two workers, whole test files each (module fixtures stay in one process); the slowest module starts first
+.venv/bin/python -m pytest -n "${REPLYGEN_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -17,6 +17,15 @@ SEED_YAML = CONTENT / "2026" / "245.yaml"
 SEED_TEXT = ROOT.parent / "shared" / "seed" / "reply-245.txt"
 
 
+SLOW_FIRST = ("test_review_archive.py",)
+"""modules that take minutes: started first, so that with pytest-xdist (scripts/test.sh runs two workers, whole
+files each) the rest of the suite runs beside them instead of after them"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: the rest keep their order
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from current output")
 

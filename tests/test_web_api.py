@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from replygen.web.app import create_app
 from replygen.web.store import ContentStore, NotFound
 
 from conftest import CONTENT
+from webserver import at_once
 
 SEED = "2026/245.yaml"
 
@@ -94,21 +94,6 @@ def test_an_invalid_reply_is_saved_as_a_draft_and_listed_as_invalid(client: Test
     assert not entry["valid"] and "字段 date" in entry["problems"][0]
 
 
-def _at_once(*calls):
-    """Run the calls on threads released together; their results, in order."""
-    start = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i: int) -> None:
-        start.wait()
-        results[i] = calls[i]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 def test_racing_saves_never_lose_either_silently(client: TestClient, content: Path) -> None:
@@ -117,7 +102,7 @@ def test_racing_saves_never_lose_either_silently(client: TestClient, content: Pa
         loaded = client.get(f"/api/replies/{name}").json()
         texts = [loaded["text"] + f"# 第{round_}轮，窗口{i}\n" for i in range(2)]
         save = {"version": loaded["version"]}
-        answers = _at_once(*(lambda t=t, save=save: client.put(f"/api/replies/{name}", json={**save, "text": t})
+        answers = at_once(*(lambda t=t, save=save: client.put(f"/api/replies/{name}", json={**save, "text": t})
                              for t in texts))
         assert sorted(a.status_code for a in answers) == [200, 409], "one save wins, the other is refused"
         winner = next(i for i, a in enumerate(answers) if a.status_code == 200)
@@ -130,7 +115,7 @@ def test_a_preview_overtaken_by_a_newer_one_is_dropped(client: TestClient, conte
     name = _copy(content, "2026/coalesce.yaml")
     text = (content / name).read_text(encoding="utf-8")
     editors = ["tab-1"] * 4 + ["tab-2"]
-    answers = _at_once(*(lambda i=i, e=e: client.post(f"/api/preview/{name}", json={"text": text + f"# {i}\n",
+    answers = at_once(*(lambda i=i, e=e: client.post(f"/api/preview/{name}", json={"text": text + f"# {i}\n",
                                                                                      "editor": e})
                          for i, e in enumerate(editors)))
     bodies = [a.json() for a in answers]

@@ -22,7 +22,7 @@ from pathlib import Path
 from replygen.compose import DEFAULT_TEMPLATES, Templates
 from replygen.errors import Problem, ReplyError
 from replygen.fingerprint import Fingerprinter
-from replygen.limits import Limits, limit_process_memory, render_limits, too_large
+from replygen.limits import Limits, limit_process_memory, render_limits, too_large, variable
 from replygen.manifest import Failure, Finding, Manifest, Output, locked
 from replygen.output import commit, describe, sha256_file, sweep_temporaries
 from replygen.parallel import usable_cores
@@ -122,7 +122,7 @@ def _read_source(path: Path, limits: Limits) -> bytes:
             if not stat.S_ISREG(info.st_mode):
                 raise ReplyError.at("无法读取：不是普通文件（如命名管道、设备）", path)
             if info.st_size > limits.yaml_bytes:
-                raise too_large(path, info.st_size, limits.yaml_bytes, "REPLYGEN_MAX_YAML_KB")
+                raise too_large(path, info.st_size, limits.yaml_bytes, variable("yaml_kb"))
             return f.read()
     except OSError as exc:
         raise ReplyError.at(f"无法读取：{describe(exc)}", path) from None

@@ -471,7 +471,7 @@ def lint(files: tuple[Path, ...], fix: bool, jobs: int | None) -> None:
 @click.option("--issuer", default="imported", show_default=True,
               help="写入回复文件的发文机关档案（应不加版头文字）。Issuer profile id.")
 @click.option("--overwrite", is_flag=True,
-              help="覆盖内容不同的已有 YAML（原文件先备份到 <输出目录>/.history/）。Replace differing YAML, keeping a backup.")
+              help="覆盖内容不同的已有 YAML（原文件先备份到同一文件夹的 .history/）。Replace differing YAML, keeping a backup.")
 @_templates_option
 def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool, templates_dir: Path | None) -> None:
     """导入存档答复：把 .txt（UTF-8 或 GB18030）、.docx、.pdf、网页（.html .htm .mhtml）和 .doc .wps .rtf .odt
@@ -508,7 +508,7 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool
         result, _ = _guard(str(path), lambda: import_reply(path, templates, issuer, limits, docx))
         if result is None:
             return None
-        saved, _ = _guard(str(target), lambda: save(target, result.yaml, out_dir, path, overwrite))
+        saved, _ = _guard(str(target), lambda: save(target, result.yaml, path, overwrite))
         if saved is None:
             return None
         for line, message in result.warnings:

@@ -541,9 +541,12 @@ def import_(files: tuple[Path, ...], out_dir: Path, issuer: str, overwrite: bool
               help="另把各组写成 JSON 文件，供 CI 使用。")
 @click.option("--pictures", type=click.IntRange(min=0), default=30, show_default=True,
               help="最多为多少份答复生成页面图片（各组示例优先，其次是需要注意的答复）；0 表示不生成。")
+@click.option("--cache", "cache_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="排版缓存目录：保存每份答复的排版测量结果，再次评审同一基准（或同一新版本）时直接取用，"
+                   "约省一半时间。Layout cache folder.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
 def review(sources: tuple[Path, ...], base: str, head: str | None, templates_dir: Path | None, report_dir: Path,
-           json_path: Path | None, pictures: int, jobs: int | None) -> None:
+           json_path: Path | None, pictures: int, cache_dir: Path | None, jobs: int | None) -> None:
     """评审：用旧版本和新版本各排版一遍答复（默认 content/），按变化种类分组，写出 HTML 报告。
 
     退出码：0 全部未变；1 有变化；2 出错（评审无法进行，或有答复无法生成）。
@@ -556,7 +559,7 @@ def review(sources: tuple[Path, ...], base: str, head: str | None, templates_dir
     outcome, ok = _guard("评审", lambda: run_review(
         list(sources) or [Path("content")], base, templates_dir, report_dir, jobs or os.cpu_count() or 1,
         head=head, default_templates=DEFAULT_TEMPLATES, json_path=json_path, command=command, pictured=pictures,
-        on_step=click.echo))
+        cache=cache_dir, on_step=click.echo))
     if not ok or outcome is None:
         click.echo("评审未完成，未写出报告。", err=True)
         sys.exit(EXIT_INTERNAL)

@@ -37,9 +37,11 @@ def test_a_looping_template_times_out_for_its_reply_alone(tmp_path: Path, comman
     r = replygen(command, str(src), "-o", str(out), "--format", "docx", "--templates",
                  str(templates_with(tmp_path, LOOP)), env={"REPLYGEN_RENDER_SECONDS": "2"}, timeout=60)
     assert r.returncode == 1
-    # the sandbox counts the loop's steps and stops it first; the time limit is the backstop (test below)
+    # the sandbox counts the loop's steps and usually stops it first; on a loaded machine its clock (the template
+    # budget's share of the time limit) may; the process's time limit is the backstop (test below)
     reply = f"{src / '2025' / '301.yaml'}: "
-    assert any(reply in line and ("循环和调用超过" in line or "生成超时" in line) for line in r.stderr.splitlines()), r.stderr
+    stops = ("循环和调用超过", "模板运行超过每份答复 2 秒的上限", "生成超时")
+    assert any(reply in line and any(s in line for s in stops) for line in r.stderr.splitlines()), r.stderr
     assert sorted(outputs(out)) == ["2026/300.docx", "2026/302.docx"]
     assert r.elapsed < 30
 

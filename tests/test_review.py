@@ -318,6 +318,51 @@ def test_a_reply_whose_imprint_has_a_page_of_its_own_is_measured_paragraph_by_pa
     assert [b.role for b in layout.blocks if b] == [p.role for p in doc.paragraphs], "every paragraph placed"
 
 
+# --- the layout cache (--cache) ---------------------------------------------------------------------------------
+
+def test_a_second_review_takes_the_layouts_from_the_cache_and_reports_the_same(tmp_path: Path) -> None:
+    """Reviewing the same change again against the same base lays nothing out again; the report is the same."""
+    content = three(tmp_path)
+    changed = template_copy(tmp_path, "答复如下", "回复如下")
+    runs = []
+    for n in (1, 2):
+        result = replygen("review", str(content), "--base", "templates", "--templates", str(changed),
+                          "-o", str(tmp_path / f"report{n}"), "--json", str(tmp_path / f"review{n}.json"),
+                          "--cache", str(tmp_path / "cache"), "--pictures", "0")
+        assert result.returncode == 1, result.stderr
+        runs.append(result)
+    # the two proposals changed: each laid out on both sides; the suggestion is the same document, never laid out
+    assert f"排版缓存：0 个排版取自 {tmp_path / 'cache'}" in runs[0].stdout
+    assert f"排版缓存：4 个排版取自 {tmp_path / 'cache'}" in runs[1].stdout
+    first, second = (json.loads((tmp_path / f"review{n}.json").read_text(encoding="utf-8")) for n in (1, 2))
+    assert first["groups"] == second["groups"] and first["outliers"] == second["outliers"]
+
+
+def test_the_cache_serves_a_layout_only_for_the_same_document_style_and_renderer(templates: Templates,
+                                                                                tmp_path: Path) -> None:
+    from replygen.review.cache import LayoutCache
+
+    doc = templates.compose(load_reply(CONTENT / "2026" / "245.yaml"))
+    cache = LayoutCache(tmp_path, templates.style)
+    layout = measure_layout(lay_out(doc, templates.style), doc)
+    key = cache.key(doc)
+    assert cache.get(key) is None
+    cache.put(key, layout)
+    assert cache.get(key) == layout, "read back as it was measured"
+    # another document, another style: other keys
+    edited = type(doc)((*doc.paragraphs[:-1], Paragraph(doc.paragraphs[-1].role, (Run("另一行"),))), doc.meta)
+    assert cache.key(edited) != key
+    taller = templates.style.model_copy(update={"page": templates.style.page.model_copy(
+        update={"height": templates.style.page.height + 1})})
+    assert LayoutCache(tmp_path, taller).key(doc) != key
+    # an entry that cannot be read is a miss, and is written again
+    entry = next(tmp_path.rglob(f"{key}.json"))
+    entry.write_text('{"pages": "三"', encoding="utf-8")
+    assert cache.get(key) is None
+    cache.put(key, layout)
+    assert cache.get(key) == layout
+
+
 # --- hostile templates, for every command --------------------------------------------------------------------
 
 ATTACKS = {

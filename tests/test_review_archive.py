@@ -4,7 +4,9 @@
 2. The same, plus one more line of space above the signature (style.yaml): the replies whose signature it
    pushes onto a new page form groups of their own, flagged; the ones it does not push stay together.
 
-Each review runs once per module (DOCX-free: a review lays out, it writes no PDFs but for the pictures).
+Each review runs once per module (DOCX-free: a review lays out, it writes no PDFs but for the pictures). The two
+share a layout cache (`--cache`), as a reviewer trying one change after another would: the second takes its base
+side's 300 layouts from it.
 """
 
 from __future__ import annotations
@@ -51,24 +53,31 @@ def changed_templates(folder: Path, *, more_space_above_signature: bool = False)
     return root
 
 
-def run_review(archive: Path, folder: Path, *extra: str, **change: bool) -> tuple[Path, dict, str]:
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("layouts")
+
+
+def run_review(archive: Path, folder: Path, cache: Path, *extra: str, **change: bool) -> tuple[Path, dict, str]:
     report = folder / "report"
     result = replygen("review", str(archive), "--base", str(TEMPLATES), "--templates",
                       str(changed_templates(folder, **change)), "-o", str(report), "--json",
-                      str(folder / "review.json"), *extra)
+                      str(folder / "review.json"), "--cache", str(cache), *extra)
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     return report, json.loads((folder / "review.json").read_text(encoding="utf-8")), result.stdout
 
 
 @pytest.fixture(scope="module")
-def one_formula(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
-    return run_review(archive, tmp_path_factory.mktemp("one-formula"))
+def one_formula(archive: Path, cache: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
+    return run_review(archive, tmp_path_factory.mktemp("one-formula"), cache)
 
 
 @pytest.fixture(scope="module")
-def signature_pushed(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
-    return run_review(archive, tmp_path_factory.mktemp("signature"), "--pictures", "4",
+def signature_pushed(archive: Path, cache: Path, one_formula: tuple[Path, dict, str],
+                     tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
+    """After `one_formula`, with the same cache: every base layout is there already."""
+    return run_review(archive, tmp_path_factory.mktemp("signature"), cache, "--pictures", "4",
                       more_space_above_signature=True)
 
 
@@ -90,7 +99,8 @@ def test_one_formula_edit_is_one_group_of_300(one_formula: tuple[Path, dict, str
 
 def test_signature_pushed_onto_a_new_page_is_its_own_group_and_flagged(
         signature_pushed: tuple[Path, dict, str]) -> None:
-    report, found, _ = signature_pushed
+    report, found, stdout = signature_pushed
+    assert f"排版缓存：{N} 个排版取自" in stdout, "the base side's layouts, from the first review"
     groups = found["groups"]
     assert sum(g["count"] for g in groups) == N
     main = groups[0]
@@ -117,7 +127,7 @@ def test_the_flagged_replies_did_move_their_signature(archive: Path, signature_p
                                                       tmp_path: Path) -> None:
     """Checked apart from the review: render a few flagged and a few unflagged replies with both templates
     (`replygen render`) and count the pages of the PDFs, as a reader would."""
-    from replygen.check.measure import measure
+    import pdfplumber
 
     report, found, _ = signature_pushed
     flagged = [o["reply"] for o in found["outliers"] if any(r.startswith("页数 ") for r in o["reasons"])][:3]
@@ -129,7 +139,10 @@ def test_the_flagged_replies_did_move_their_signature(archive: Path, signature_p
         out = tmp_path / side
         result = replygen("render", *files, "--format", "pdf", "--templates", str(templates), "-o", str(out))
         assert result.returncode == 0, result.stderr
-        counts[side] = {stem: len(measure(out / f"{Path(stem).name}.pdf")) for stem in flagged + calm}
+        counts[side] = {}
+        for stem in flagged + calm:
+            with pdfplumber.open(out / f"{Path(stem).name}.pdf") as pdf:
+                counts[side][stem] = len(pdf.pages)
     for stem in flagged:
         assert counts["after"][stem] == counts["before"][stem] + 1, stem
     for stem in calm:

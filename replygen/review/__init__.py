@@ -2,6 +2,7 @@
 
     base.py      the two sides: templates folders and reply files (a folder, or a git revision)
     survey.py    every reply composed, laid out and measured on both sides, on all cores; page images
+    cache.py     measured layouts kept on disk between reviews (`--cache`)
     layout.py    WeasyPrint's layout measured as `check` measures a PDF, line by line, element by element
     textdiff.py  paragraph- and character-level difference of the text
     change.py    one reply's change, abstracted into facts that another reply changed the same way shares
@@ -35,14 +36,15 @@ PICTURED = 30
 
 def review(sources: Iterable[Path], base: str, templates: Path | None, report: Path, workers: int, *,
            head: str | None = None, default_templates: Path | None = None, json_path: Path | None = None,
-           command: str = "", pictured: int = PICTURED, on_step: Callable[[str], None] = lambda message: None) -> tuple[Review, Path]:
+           command: str = "", pictured: int = PICTURED, cache: Path | None = None,
+           on_step: Callable[[str], None] = lambda message: None) -> tuple[Review, Path]:
     """Compare the replies under `sources` on the `base` side and the new side; write the report (and the JSON).
     Returns the review and its index.html. Raises ReplyError when the review cannot be made (no report then)."""
     sources = list(sources)
     check_target(report)
     with sides(sources, base, templates, head, default_templates) as (before, after):
         on_step(f"基准：{before.label}；新：{after.label}")
-        comparisons = survey(before, after, workers, on_step)
+        comparisons = survey(before, after, workers, on_step, cache)
         groups, outliers = group(comparisons)
         result = Review(before.label, after.label, comparisons, groups, outliers, command=command)
         with staging(report) as scratch:

@@ -47,6 +47,8 @@ class Comparison:
     """side → why the reply could not be rendered with that side"""
     unsafe: list[str] = field(default_factory=list)
     """a template's refusal by the sandbox"""
+    cached: int = 0
+    """how many of its two layouts came from the layout cache"""
 
     @property
     def size(self) -> int:
@@ -60,21 +62,24 @@ class Task:
     after: Path | None
 
 
-def survey(before: Side, after: Side, workers: int,
-           on_step: Callable[[str], None] = lambda message: None) -> list[Comparison]:
+def survey(before: Side, after: Side, workers: int, on_step: Callable[[str], None] = lambda message: None,
+           cache: Path | None = None) -> list[Comparison]:
     """Compare every reply of either side. Raises ReplyError when a templates folder cannot be opened, and
-    UnsafeTemplate when a template is refused by the sandbox (then the review does not go on)."""
+    UnsafeTemplate when a template is refused by the sandbox (then the review does not go on). Layouts are
+    taken from and kept in `cache` (cache.py) when given."""
     for side in (before, after):
         Templates.open(side.templates)  # a folder that is no templates folder stops the review here
     stems = sorted(before.replies.keys() | after.replies.keys())
     tasks = [Task(stem, before.replies.get(stem), after.replies.get(stem)) for stem in stems]
     on_step(f"比较 {len(tasks)} 份答复（{workers} 个进程）……")
-    setup = (str(before.templates), str(after.templates))
+    setup = (str(before.templates), str(after.templates), str(cache or ""))
     if workers <= 1 or len(tasks) <= 1:
         _init(*setup, limit_memory=False)
         done = [_compare(task) for task in tasks]
     else:
         done = _on_pool(tasks, setup, workers)
+    if cache is not None:
+        on_step(f"排版缓存：{sum(c.cached for c in done)} 个排版取自 {cache}")
     out = []
     for item in done:
         item.problems = {side: [(before if side == BEFORE else after).shown(p) for p in problems]
@@ -87,7 +92,7 @@ def survey(before: Side, after: Side, workers: int,
     return out
 
 
-def _on_pool(tasks: list[Task], setup: tuple[str, str], workers: int) -> list[Comparison]:
+def _on_pool(tasks: list[Task], setup: tuple[str, str, str], workers: int) -> list[Comparison]:
     done: list[Comparison] = []
     lost: list[Task] = []
     with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_init, initargs=setup) as pool:
@@ -117,8 +122,9 @@ def _on_pool(tasks: list[Task], setup: tuple[str, str], workers: int) -> list[Co
 _worker: dict[str, object] = {}
 
 
-def _init(before: str, after: str, limit_memory: bool = True) -> None:
+def _init(before: str, after: str, cache: str = "", limit_memory: bool = True) -> None:
     from replygen.limits import Limits, limit_process_memory
+    from replygen.review.cache import LayoutCache
     from replygen.writers.pdf import warm_up
 
     limits = Limits.from_env()
@@ -127,7 +133,21 @@ def _init(before: str, after: str, limit_memory: bool = True) -> None:
     sides = {BEFORE: Templates.open(Path(before)), AFTER: Templates.open(Path(after))}
     for templates in sides.values():
         warm_up(templates.style)
-    _worker.update(sides=sides, limits=limits)
+    caches = {side: LayoutCache(Path(cache), t.style) for side, t in sides.items()} if cache else {}
+    _worker.update(sides=sides, limits=limits, caches=caches)
+
+
+def _measured(item: Comparison, side: str, doc) -> Layout:
+    """The side's layout of `doc`, from the cache when it holds it."""
+    cache = _worker["caches"].get(side)  # type: ignore[attr-defined]
+    key = cache.key(doc) if cache else ""
+    if cache and (known := cache.get(key)) is not None:
+        item.cached += 1
+        return known
+    layout = measure_layout(lay_out(doc, _worker["sides"][side].style), doc)  # type: ignore[index]
+    if cache:
+        cache.put(key, layout)
+    return layout
 
 
 def _compare(task: Task) -> Comparison:
@@ -162,7 +182,7 @@ def _compare(task: Task) -> Comparison:
     for side, doc, path in ((BEFORE, old, task.before), (AFTER, new, task.after)):
         try:
             with render_limits(path, _worker["limits"]):  # type: ignore[arg-type]
-                layouts[side] = measure_layout(lay_out(doc, sides[side].style), doc)
+                layouts[side] = _measured(item, side, doc)
         except ReplyError as err:
             item.problems[side] = [str(p) for p in err.problems]
         except Exception as exc:

@@ -119,7 +119,9 @@ class Tier(_HasItems):
     outro: Text | None = None
 
 
-NumberingStyle = Literal["第一、", "一、", "（一）", "1."]
+NumberingStyle = Literal["第一、", "一、", "（一）", "(一)", "1.", "1．", "1、", "（1）", "(1)"]
+"""How tiers or headings are numbered, written as the first number: the templates count on from it (第二、, (二),
+2．). Full- and half-width brackets and dots are distinct styles, as archived replies print them."""
 
 
 class NextSteps(Model):
@@ -134,6 +136,8 @@ class Section(Model):
     """A headed section (一、/（一）/1./（1）, by depth) holding further blocks."""
 
     heading: Text
+    numbering: NumberingStyle | None = None
+    """the heading's numbering; omitted: its depth's, as the templates number headings (一、 （一） 1. （1））"""
     body: list[Block] = Field(min_length=1)
 
 

@@ -1,7 +1,8 @@
 """A reply whose line breaks were lost (the whole reply on one line, as copied from some web pages) cut back into
 its lines at the landmarks every reply has: after the title and the document number, after the salutation's colon,
-after the opening formula (…答复如下：), before each numbered point (第一、 一、 （一）) that starts a sentence, before
-the closing formulas (感谢… 特此答复。), before the signing organ and the date, and before the notes after the date.
+after the opening formula (…答复如下：), before each numbered point (第一、 一、 （一） (一) 1、 1． 1.) that starts a
+sentence, before the closing formulas (感谢… 特此答复。), before the signing organ and the date, and before the notes
+after the date.
 
 Run-in items (一是…二是…) stay inside their paragraph, as replies print them. The cut only adds line breaks, so the
 text stays the same character for character and the round trip is checked against the cut lines.
@@ -23,7 +24,8 @@ _DOC_NUMBER = re.compile(r"[〔\[【（(]\s*\d{4}\s*[〕\]】）)]\s*\d+\s*号(?
 _SALUTATION = re.compile(r"(?:尊敬的)?[\u4e00-\u9fff、()（）\d]{1,60}?(?:委员|代表|同志|局|委|办|组|政府|单位)[:：]")
 _OPENING_END = re.compile(r"(?:答复如下|回复如下|函复如下|复函如下|报告如下|答复)[:：。]")
 _DATE = re.compile(rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[{P.CN_DIGITS}{P.YEAR_ZEROS}]{{4}}年[{P.CN}]{{1,2}}月[{P.CN}]{{1,3}}日)")
-_POINT = re.compile(rf"(?<=[。；;！!？?：:])(?=第[{P.CN}]{{1,3}}、|[{P.CN}]{{1,3}}、|[（(][{P.CN}]{{1,3}}[)）]|下一步[，,])")
+_POINT = re.compile(rf"(?<=[。；;！!？?：:])(?=第[{P.CN}]{{1,3}}、|[{P.CN}]{{1,3}}、|[（(][{P.CN}]{{1,3}}[)）]"
+                    r"|\d{1,2}(?:[、．]|\.(?!\d))|下一步[，,])")
 _NOTE_LABEL = re.compile(r"联\s*系\s*人|联系电话|联系单位|承办人|经办人|主管领导|办复类别|抄\s*送[:：]")
 
 

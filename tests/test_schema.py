@@ -101,6 +101,20 @@ def test_unknown_numbering_styles_are_refused_in_chinese(tmp_path: Path, templat
     assert ("编号样式请加引号" in message) == isinstance(numbering, float)
 
 
+def test_joint_signatures_without_profiles(tmp_path: Path, templates: Templates) -> None:
+    """An archived 联合行文 names its organs in `signature`, one line each; only `joint` profiles bring seals."""
+    doc = compose(tmp_path, templates, signature=["上海市市场监督管理局", "上海市财政局"])
+    assert roles(doc)["signature"] == ["上海市市场监督管理局", "上海市财政局"] and doc.stamp is None
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, signature=["上海市市场监督管理局", "上海市财政局"], stamped=True)
+    assert "字段 signature" in str(info.value) and "请在 joint 中列出会同发文机关的档案" in str(info.value)
+    assert roles(compose(tmp_path, templates, signature=["上海市市场监督管理局"], stamped=True))["signature"] == [
+        "上海市市场监督管理局"]
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, signature=[])
+    assert "字段 signature" in str(info.value)
+
+
 def test_kinds_word_the_title(tmp_path: Path, templates: Templates) -> None:
     assert roles(compose(tmp_path, templates))["title-first"] + roles(compose(tmp_path, templates))["title"] == [
         "对市政协十四届四次会议", "第0001号提案的答复"]

@@ -248,10 +248,14 @@ def _end(draft: Draft, lines: list[Line], start: int) -> int:
     _notes(draft, lines[date_at + 1:end], strict=False)
     _date(draft, lines[date_at])
     end = date_at
-    if end > start + 1 and (P.ORGAN.match(lines[end - 1].text) or _bare_name(lines[end - 1].text)):
-        fields["signature"] = lines[end - 1].text
-        draft.note("署名")
+    signers: list[str] = []  # a joint issuance (联合行文) signs with several organs' names, one a line
+    while end > start + 1 and (P.ORGAN.match(lines[end - 1].text)
+                               or (not signers and _bare_name(lines[end - 1].text))):
+        signers.insert(0, lines[end - 1].text)
         end -= 1
+    if signers:
+        fields["signature"] = signers[0] if len(signers) == 1 else signers
+        draft.note("署名" if len(signers) == 1 else "联合署名")
     block_from = end
     while block_from > start + 1 and _is_note(lines[block_from - 1].text) \
             and not P.DISCLOSURE.match(lines[block_from - 1].text):

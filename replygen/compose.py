@@ -152,7 +152,7 @@ class Templates:
         issuer = self.issuer(reply.issuer)
         joint = [self._joint_issuer(loaded, i, other) for i, other in enumerate(reply.joint)]
         stamped = _stamped(loaded, issuer)
-        context = _context(loaded, issuer) | _stamp_context(issuer, joint, stamped, context_signature(loaded, issuer))
+        context = _context(loaded, issuer) | _stamp_context(issuer, joint, stamped, context_signatures(loaded, issuer))
         name = f"reply/{reply.kind}.html.j2"
         try:
             with self.env.budget(self.limits.render_seconds):
@@ -252,10 +252,12 @@ def pronoun_for(salutation: Salutation | None) -> str:
     return "你们" if salutation and (len(salutation.names) > 1 or salutation.total) else "您"
 
 
-def context_signature(loaded: LoadedReply, issuer: Issuer) -> str | None:
-    """The organ name signed under the reply: the reply's own, else the profile's; None for `signature: false`."""
-    reply = loaded.reply
-    return issuer.signature if reply.signature is None else (reply.signature or None)
+def context_signatures(loaded: LoadedReply, issuer: Issuer) -> list[str]:
+    """The organ names signed under the reply before any joint profile's: the reply's own (one, or a joint
+    issuance's several), else the profile's; none for `signature: false`."""
+    signature = loaded.reply.signature
+    names = issuer.signature if signature is None else (signature or [])
+    return [names] if isinstance(names, str) else list(names)
 
 
 def _stamped(loaded: LoadedReply, issuer: Issuer) -> Stamped:
@@ -263,10 +265,10 @@ def _stamped(loaded: LoadedReply, issuer: Issuer) -> Stamped:
     return issuer.stamp.stamped if loaded.reply.stamped is None else loaded.reply.stamped
 
 
-def _stamp_context(issuer: Issuer, joint: list[Issuer], stamped: Stamped, signature: str | None) -> dict[str, object]:
+def _stamp_context(issuer: Issuer, joint: list[Issuer], stamped: Stamped, signatures: list[str]) -> dict[str, object]:
     """What the templates word for the end block: the organ names signed in order (联合行文: the issuer's, then
     each joint organ's), and the signer's title beside a signature seal."""
-    names = [signature] if signature else []
+    names = [name for name in signatures if name]
     names += [other.signature for other in joint if other.signature]
     title = issuer.stamp.signature.title if stamped == "signature" and issuer.stamp.signature else None
     return {"signatures": names, "stamp_layout": _layout(stamped), "signer_title": title}
@@ -295,6 +297,9 @@ def _stamp(loaded: LoadedReply, issuer: Issuer, joint: list[Issuer], stamped: St
         return document.Stamp("signature", (document.Seal(spec.width, spec.height, *image),))
     if not any(r in roles for r in ("signature", "date")):
         raise loaded.error("盖章的答复需要署名或成文日期：印章须压在发文机关署名和成文日期上，不能盖“空白章”", "stamped")
+    if isinstance(loaded.reply.signature, list) and len(loaded.reply.signature) > 1:
+        raise loaded.error("盖章的联合行文每个机关加盖自己的印章，印章来自机关档案：请在 joint 中列出会同发文机关的档案，"
+                           "signature 只写主办机关的署名（或省略）", "signature")
     seals = []
     for k, who in enumerate([issuer, *joint]):
         spec = who.stamp.seal
@@ -337,7 +342,7 @@ def _context(loaded: LoadedReply, issuer: Issuer) -> dict[str, object]:
         if labels and reply.category not in labels:
             raise loaded.error(f"答复类别应为以下之一：{'、'.join(labels)}（见机关档案 {issuer.id}）", "category")
         category_label = labels.get(reply.category, reply.category)
-    signature = context_signature(loaded, issuer)
+    signature = next(iter(context_signatures(loaded, issuer)), None)
     cc = issuer.cc if reply.cc is None else reply.cc
     printed = None
     if reply.printed:

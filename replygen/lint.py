@@ -111,8 +111,15 @@ line break of a YAML block between (the line breaks are editing breaks, gone fro
 _PAIRS = [(re.compile(r"\(([^()\n]*)\)"), "（", "）"), (re.compile(r'"([^"\n]*)"'), "“", "”")]
 
 
+_FULL_WIDTH_NUMBERING = {"(一)": "（一）", "(1)": "（1）"}
+"""Numbering styles with half-width brackets (an archived reply's, kept by import) and their full-width form."""
+
+
 @rule("punct-halfwidth", "中文文字中的标点应为全角（，。：；（）“”）")
 def half_width_punctuation(reply: Content) -> Iterator[Hit]:
+    for path, text in reply.texts:
+        if path[-1] == "numbering" and (right := _FULL_WIDTH_NUMBERING.get(text)):
+            yield Hit(path, 0, len(text), f"编号“{text}”用了半角括号，应为全角“{right}”", right)
     for path, text in reply.wording():
         for m in _HALF_MARK.finditer(text):
             yield Hit(path, m.start(), m.end(), f"中文文字中用了半角“{m[0]}”，应为全角“{_HALF[m[0]]}”", _HALF[m[0]])
@@ -218,8 +225,8 @@ def pronoun(reply: Content) -> Iterator[Hit]:
 
 _CN_NUM = "[一二三四五六七八九十]+"
 _INLINE_MARKERS = [re.compile(rf"(?:^|(?<=[。；：，:;,\s]))({_CN_NUM})是"), re.compile(rf"(?:^|(?<=[。；：:;\s]))第({_CN_NUM})[、，]")]
-_LEADING_MARKERS = [re.compile(p) for p in (rf"^({_CN_NUM})、", rf"^（({_CN_NUM})）", r"^(\d{1,2})[.．](?!\d)",
-                                            r"^（(\d{1,2})）", rf"^第({_CN_NUM})[、，]", rf"^({_CN_NUM})是")]
+_LEADING_MARKERS = [re.compile(p) for p in (rf"^({_CN_NUM})、", rf"^[（(]({_CN_NUM})[）)]", r"^(\d{1,2})(?:[.．](?!\d)|、)",
+                                            r"^[（(](\d{1,2})[）)]", rf"^第({_CN_NUM})[、，]", rf"^({_CN_NUM})是")]
 _AUTO_NUMBERED = {"heading", "lead"}
 """Fields the templates number themselves (一、 for a heading, 一是/第一、 for a lead)."""
 

@@ -176,6 +176,8 @@ def translate(exc: ValidationError, source: YamlSource) -> list[Problem]:
             value = value[step]
         got = _describe(value)
         hint = "；以 0 开头的编号请加引号，如 \"0688\"" if isinstance(value, int) and wanted == ["文字"] else ""
+        if data_path[-1] == "numbering" and isinstance(value, int | float) and not isinstance(value, bool):
+            hint = "；YAML 把 1. 读成数字，编号样式请加引号，如 \"1.\""
         problems[data_path] = Problem(f"应为{' 或 '.join(wanted)}，实际是{got}{hint}",
                                       source.locate(data_path), field_name(data_path))
     return sorted(problems.values(), key=lambda p: (p.location.line or 0, p.location.column or 0)

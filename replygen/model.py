@@ -119,7 +119,9 @@ class Tier(_HasItems):
     outro: Text | None = None
 
 
-NumberingStyle = Literal["第一、", "一、", "（一）", "1."]
+NumberingStyle = Literal["第一、", "一、", "（一）", "(一)", "1.", "1．", "1、", "（1）", "(1)"]
+"""How tiers or headings are numbered, written as the first number: the templates count on from it (第二、, (二),
+2．). Full- and half-width brackets and dots are distinct styles, as archived replies print them."""
 
 
 class NextSteps(Model):
@@ -134,6 +136,8 @@ class Section(Model):
     """A headed section (一、/（一）/1./（1）, by depth) holding further blocks."""
 
     heading: Text
+    numbering: NumberingStyle | None = None
+    """the heading's numbering; omitted: its depth's, as the templates number headings (一、 （一） 1. （1））"""
     body: list[Block] = Field(min_length=1)
 
 
@@ -332,8 +336,9 @@ class Reply(Model):
     """closing paragraphs; omitted: the template's default; []: none"""
     closing_block: list[Text] = Field(default_factory=list)
     """labelled lines between the closing and the signature (办复类别：B类 / 联系人：… / 联系电话：…)"""
-    signature: Text | Literal[False] | None = None
-    """发文机关署名; omitted: the issuer's; false: none (date only)"""
+    signature: Text | Annotated[list[Text], Field(min_length=1)] | Literal[False] | None = None
+    """发文机关署名; omitted: the issuer's; false: none (date only); a list: 联合行文 whose other organs have no
+    profile to name in `joint` (an archived reply), every organ's name in order, printed unstamped"""
     date: dt.date | Literal[False]
     """成文日期; false: none printed (an archived reply without one)"""
     contact: list[Contact] = Field(default_factory=list)

@@ -70,15 +70,34 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, templates: Templates) -> 
     return made
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(
-    reason="a joint issuance sets its organ names on one line; the PDF importer reads them as one paragraph",
-    strict=True)) if name == "example-joint.yaml" else name for name, _ in replies()])
+@pytest.mark.parametrize("name", [name for name, _ in replies()])
 def test_a_rendered_pdf_imports_to_the_same_text(name: str, rendered, templates: Templates) -> None:
     original, pdf = rendered[name]
     doc = imported_doc(pdf, templates)
     assert shape(doc.text) == shape(original.text)
     assert by_role(doc) == by_role(original)
     assert any(by_role(original)[role] for role in ("title", "date"))
+
+
+def test_a_joint_issuance_signs_with_every_organ(rendered, templates: Templates) -> None:
+    """联合行文 stamped: the organs sign side by side, each under its seal; imported, each name is a signature."""
+    original, pdf = rendered["example-joint.yaml"]
+    assert "示例区交通运输局 示例区文化和旅游局" in lines_of(pdf)
+    reply = load_reply(pdf.with_suffix(".yaml"), import_reply(pdf, templates).yaml).reply
+    assert reply.signature == ["示例区交通运输局", "示例区文化和旅游局"] and reply.closing is None
+    signed = [p.text for p in imported_doc(pdf, templates).paragraphs if p.role == "signature"]
+    assert signed == [p.text for p in original.paragraphs if p.role == "signature"]
+
+
+def test_joint_signatures_typed_side_by_side_in_a_text_file(tmp_path: Path, templates: Templates) -> None:
+    path = tmp_path / "joint.txt"
+    path.write_text((DATA / "proposal-sections.txt").read_text(encoding="utf-8").replace(
+        "\n上海市文化和旅游局\n", "\n上海市文化和旅游局　　上海市财政局\n"), encoding="utf-8")
+    imported = import_reply(path, templates)
+    assert load_reply(Path("x.yaml"), imported.yaml).reply.signature == ["上海市文化和旅游局", "上海市财政局"]
+    assert "联合署名" in imported.found
+    assert [p.text for p in imported_doc(path, templates).paragraphs if p.role == "signature"] == [
+        "上海市文化和旅游局", "上海市财政局"]
 
 
 def test_pdf_warnings_name_page_and_line(rendered, templates: Templates) -> None:

@@ -115,6 +115,28 @@ def test_numbering_that_skips_or_repeats(tmp_path: Path) -> None:
                                        "“（一）”：模板会自动编号，这里不必再写"]
 
 
+def test_half_width_and_enumeration_comma_numbers_count_too(tmp_path: Path) -> None:
+    """(一) 1、 1． (1), as archived replies print them, are numbers like （一） 1. （1）."""
+    found = lint(tmp_path, "salutation: 朱瑞庭\nbody:\n  - 1、总体情况。\n  - 3、具体措施。\n"
+                           "  - section:\n      heading: (一)关于协调\n      body: [正文。]\n"
+                           "  - section:\n      heading: 1．关于监管\n      body: [正文。]\n")
+    assert [m for rule, _, m in found if rule == "numbering"] == [
+        "编号“3、”跳过了 2（前一个是 1）", "“(一)”：模板会自动编号，这里不必再写", "“1．”：模板会自动编号，这里不必再写"]
+
+
+def test_half_width_numbering_styles_are_fixed_to_full_width(tmp_path: Path) -> None:
+    """An import keeps (一) as printed; lint --fix makes it （一）, as it does other half-width brackets."""
+    path = tmp_path / "reply.yaml"
+    body = ("salutation: 朱瑞庭\nbody:\n  - next_steps:\n      numbering: (一)\n      tiers: [{lead: 甲。}, {lead: 乙。}]\n"
+            "  - section:\n      heading: 关于协调\n      numbering: (1)\n      body: [正文。]\n")
+    path.write_text(HEAD + body, encoding="utf-8")
+    assert [(f.rule, f.message) for f in lint_file(path).findings] == [
+        ("punct-halfwidth", "编号“(一)”用了半角括号，应为全角“（一）”"),
+        ("punct-halfwidth", "编号“(1)”用了半角括号，应为全角“（1）”")]
+    assert replygen("lint", "--fix", str(path)).returncode == 0
+    assert path.read_text(encoding="utf-8") == HEAD + body.replace("(一)", "（一）").replace("(1)", "（1）")
+
+
 def test_placeholders(tmp_path: Path) -> None:
     found = lint(tmp_path, "salutation: XXX\nbody:\n  - 请××同志于TODO前完成，IEEE XXXL 标准除外。\n")
     assert [(rule, line, m) for rule, line, m in found] == [("placeholder", 9, "留有占位符“XXX”"),

@@ -60,13 +60,59 @@ def test_no_salutation(tmp_path: Path, templates: Templates) -> None:
     assert "salutation" not in roles(compose(tmp_path, templates, salutation=None))
 
 
-@pytest.mark.parametrize(("style", "first"), [("第一、", "第一、"), ("一、", "一、"), ("（一）", "（一）"), ("1.", "1.")])
-def test_next_step_numbering_styles(tmp_path: Path, templates: Templates, style: str, first: str) -> None:
+STYLES = [("第一、", "第二、"), ("一、", "二、"), ("（一）", "（二）"), ("(一)", "(二)"), ("1.", "2."), ("1．", "2．"),
+          ("1、", "2、"), ("（1）", "（2）"), ("(1)", "(2)")]
+
+
+@pytest.mark.parametrize(("style", "second"), STYLES)
+def test_next_step_numbering_styles(tmp_path: Path, templates: Templates, style: str, second: str) -> None:
     body = [{"next_steps": {"intro": "下一步：", "numbering": style,
                             "tiers": [{"lead": "甲。", "text": "乙。", "items": ["丙。", {"lead": "丁。", "text": "戊。"}]},
                                       {"lead": "己。"}]}}]
     texts = roles(compose(tmp_path, templates, body=body))["body"]
-    assert texts[1:4] == ["下一步：", f"{first}甲。乙。一是丙。二是丁。戊。", first.replace("一", "二").replace("1", "2") + "己。"]
+    assert texts[1:4] == ["下一步：", f"{style}甲。乙。一是丙。二是丁。戊。", f"{second}己。"]
+
+
+def test_tiers_count_on_past_nine(tmp_path: Path, templates: Templates) -> None:
+    tiers = [{"lead": f"第{n}层。"} for n in range(1, 13)]
+    for style, tenth, twelfth in (("(一)", "(十)", "(十二)"), ("1．", "10．", "12．"), ("第一、", "第十、", "第十二、")):
+        texts = roles(compose(tmp_path, templates, body=[{"next_steps": {"numbering": style, "tiers": tiers}}]))["body"]
+        assert texts[10].startswith(tenth) and texts[12].startswith(twelfth)
+
+
+def test_headings_numbered_by_depth_or_as_the_section_says(tmp_path: Path, templates: Templates) -> None:
+    def section(heading: str, body: list, numbering: str | None = None) -> dict:
+        return {"section": {"heading": heading, **({"numbering": numbering} if numbering else {}), "body": body}}
+
+    body = [section("甲", [section("乙", ["正文。"]), section("丙", ["正文。"], "(一)")]),
+            section("丁", [section("戊", ["正文。"], "1、"), section("己", ["正文。"], "1、")], "一、")]
+    r = roles(compose(tmp_path, templates, body=body))
+    assert r["heading-1"] == ["一、甲", "二、丁"]
+    assert r["heading-2"] == ["（一）乙", "(二)丙", "1、戊", "2、己"]
+
+
+@pytest.mark.parametrize("numbering", ["①", "(一）", "1)", 1.0])
+def test_unknown_numbering_styles_are_refused_in_chinese(tmp_path: Path, templates: Templates,
+                                                          numbering: object) -> None:
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, body=[{"next_steps": {"numbering": numbering, "tiers": [{"lead": "甲。"}]}}])
+    message = str(info.value)
+    assert "numbering" in message and "应为以下之一：第一、, 一、, （一）, (一), 1., 1．, 1、, （1）, (1)" in message
+    assert ("编号样式请加引号" in message) == isinstance(numbering, float)
+
+
+def test_joint_signatures_without_profiles(tmp_path: Path, templates: Templates) -> None:
+    """An archived 联合行文 names its organs in `signature`, one line each; only `joint` profiles bring seals."""
+    doc = compose(tmp_path, templates, signature=["上海市市场监督管理局", "上海市财政局"])
+    assert roles(doc)["signature"] == ["上海市市场监督管理局", "上海市财政局"] and doc.stamp is None
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, signature=["上海市市场监督管理局", "上海市财政局"], stamped=True)
+    assert "字段 signature" in str(info.value) and "请在 joint 中列出会同发文机关的档案" in str(info.value)
+    assert roles(compose(tmp_path, templates, signature=["上海市市场监督管理局"], stamped=True))["signature"] == [
+        "上海市市场监督管理局"]
+    with pytest.raises(ReplyError) as info:
+        compose(tmp_path, templates, signature=[])
+    assert "字段 signature" in str(info.value)
 
 
 def test_kinds_word_the_title(tmp_path: Path, templates: Templates) -> None:

@@ -61,10 +61,16 @@ NAME_IN_CONTACT = re.compile(rf"(?:联\s*系\s*人|经办人|承办人)(?:及联
 PHONE_IN_CONTACT = re.compile(r"(?P<v>\d[\d\-—－]{5,}\d)")
 UNIT_IN_CONTACT = re.compile(rf"(?:联系单位|承办单位|主办单位){COLON}\s*(?P<v>[^，,；;\s)）]+)")
 
-TIER_STYLES = {"第一、": re.compile(rf"^第(?P<n>[{CN}]+)、"), "一、": re.compile(rf"^(?P<n>[{CN}]+)、"),
-               "（一）": re.compile(rf"^（(?P<n>[{CN}]+)）"), "1.": re.compile(r"^(?P<n>\d{1,2})\.(?!\d)\s*")}
-HEADING_DEPTHS = {1: TIER_STYLES["一、"], 2: TIER_STYLES["（一）"], 3: TIER_STYLES["1."],
-                  4: re.compile(r"^（(?P<n>\d{1,2})）")}
+NUMBERING = {style: re.compile(pattern) for style, pattern in (
+    ("第一、", rf"^第(?P<n>[{CN}]+)、"), ("一、", rf"^(?P<n>[{CN}]+)、"),
+    ("（一）", rf"^（(?P<n>[{CN}]+)）"), ("(一)", rf"^\((?P<n>[{CN}]+)\)\s*"),
+    ("1.", r"^(?P<n>\d{1,2})\.(?!\d)\s*"), ("1．", r"^(?P<n>\d{1,2})．(?![\d０-９])\s*"), ("1、", r"^(?P<n>\d{1,2})、\s*"),
+    ("（1）", r"^（(?P<n>\d{1,2})）"), ("(1)", r"^\((?P<n>\d{1,2})\)\s*"))}
+"""The numbering styles the templates print (model.NumberingStyle), each as it starts a line; n: its number."""
+HEADING_LEVELS = {1: ("一、",), 2: ("（一）", "(一)"), 3: ("1.", "1．", "1、"), 4: ("（1）", "(1)")}
+"""Heading levels (GB/T 9704 7.3.3) by the kind of number, with the variants archived replies print."""
+HEADING_STYLES = ("一、", "（一）", "1.", "（1）")
+"""How the templates number headings by depth, unless a section names its own style."""
 SENTENCE_END = "。！？；!?;"
 ITEM_BOUNDARY = "。；;，,：:！？!?"
 

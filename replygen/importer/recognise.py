@@ -248,10 +248,14 @@ def _end(draft: Draft, lines: list[Line], start: int) -> int:
     _notes(draft, lines[date_at + 1:end], strict=False)
     _date(draft, lines[date_at])
     end = date_at
-    if end > start + 1 and (P.ORGAN.match(lines[end - 1].text) or _bare_name(lines[end - 1].text)):
-        fields["signature"] = lines[end - 1].text
-        draft.note("署名")
+    signers: list[str] = []  # a joint issuance (联合行文) signs with several organs' names, one a line
+    while end > start + 1 and (P.ORGAN.match(lines[end - 1].text)
+                               or (not signers and _bare_name(lines[end - 1].text))):
+        signers.insert(0, lines[end - 1].text)
         end -= 1
+    if signers:
+        fields["signature"] = signers[0] if len(signers) == 1 else signers
+        draft.note("署名" if len(signers) == 1 else "联合署名")
     block_from = end
     while block_from > start + 1 and _is_note(lines[block_from - 1].text) \
             and not P.DISCLOSURE.match(lines[block_from - 1].text):
@@ -349,28 +353,37 @@ def _cc(draft: Draft, line: Line, rest: str) -> None:
 
 # ---------------------------------------------------------------------------------------------------- body
 
-def _heading_depth(text: str) -> int | None:
-    for depth, rx in P.HEADING_DEPTHS.items():
-        if (m := rx.match(text)) and _is_heading_text(text[m.end():]):
-            return depth
+def _heading(text: str) -> tuple[int, str, re.Match[str]] | None:
+    """A heading line's level (1–4: 一、 （一） 1. （1）, P.HEADING_LEVELS), numbering style and number."""
+    for level, styles in P.HEADING_LEVELS.items():
+        for style in styles:
+            if (m := P.NUMBERING[style].match(text)) and _is_heading_text(text[m.end():]):
+                return level, style, m
     return None
+
+
+def _heading_depth(text: str) -> int | None:
+    return heading[0] if (heading := _heading(text)) else None
 
 
 def _is_heading_text(text: str) -> bool:
     return 0 < len(text) <= 40 and not any(c in text for c in "。；;！？!?")
 
 
-def _segments(draft: Draft, paras: list[Line], depth: int) -> list[Segment]:
+def _segments(draft: Draft, paras: list[Line], depth: int, level: int | None = None) -> list[Segment]:
+    """The paragraphs as blocks at this depth (of sections); headings of `level` (default: depth) and deeper
+    open its sections."""
+    level = level or depth
     out: list[Segment] = []
     i = 0
     while i < len(paras):
         p = paras[i]
-        d = _heading_depth(p.text)
-        if d is not None and d >= depth:
+        heading = _heading(p.text)
+        if heading is not None and heading[0] >= level:
             j = i + 1
-            while j < len(paras) and not ((e := _heading_depth(paras[j].text)) is not None and e <= d):
+            while j < len(paras) and not ((e := _heading_depth(paras[j].text)) is not None and e <= heading[0]):
                 j += 1
-            out.append(_section(draft, paras[i:j], d))
+            out.append(_section(draft, paras[i:j], depth, heading))
             i = j
             continue
         run = _tier_run(paras, i)
@@ -398,35 +411,40 @@ def _is_intro(segment: Segment) -> bool:
             and (plain[0].startswith("下一步") or plain[0].endswith(("：", ":"))))
 
 
-def _section(draft: Draft, paras: list[Line], depth: int) -> Segment:
+def _section(draft: Draft, paras: list[Line], depth: int, heading: tuple[int, str, re.Match[str]]) -> Segment:
+    """A section at `depth` (of nesting) whose heading has `level` (of numbering): a 1、 heading may head a section
+    of the first depth, numbered in its own style."""
+    level, style, m = heading
     head = paras[0]
-    m = P.HEADING_DEPTHS[depth].match(head.text)
-    heading = head.text[m.end():].strip()  # type: ignore[union-attr]
-    children = _segments(draft, paras[1:], depth + 1)
+    text = head.text[m.end():].strip()
+    own = {} if style == P.HEADING_STYLES[depth - 1] else {"numbering": style}
+    children = _segments(draft, paras[1:], depth + 1, level + 1)
     plain = [p.text for p in paras]
     draft.note(f"{depth}级标题")
     options: list[list[Any]] = []
     if children:
-        options.append([{"section": {"heading": heading, "body": [b for s in children for b in s.options[0]]}}])
+        options.append([{"section": {"heading": text, **own, "body": [b for s in children for b in s.options[0]]}}])
         flat = [b for s in children for b in s.options[-1]]
         if flat != options[0][0]["section"]["body"]:
-            options.append([{"section": {"heading": heading, "body": flat}}])
+            options.append([{"section": {"heading": text, **own, "body": flat}}])
     return Segment(f"{depth}级标题", head.no, [*options, plain])
 
 
 def _tier_run(paras: list[Line], i: int) -> tuple[str, int] | None:
-    for style, rx in P.TIER_STYLES.items():
+    """(style, end) of the tiers from paras[i]: two or more paragraphs numbered 1, 2, … in one style (a paragraph
+    that merely starts with 1、 stays a paragraph)."""
+    for style, rx in P.NUMBERING.items():
         j, n = i, 1
         while j < len(paras) and (m := rx.match(paras[j].text)) and numbering_value(m["n"]) == n \
                 and _heading_depth(paras[j].text) is None and len(paras[j].text) > m.end():
             j, n = j + 1, n + 1
-        if j > i:
+        if j > i + 1:
             return style, j
     return None
 
 
 def _next_steps(draft: Draft, intro: Segment | None, paras: list[Line], style: str) -> Segment:
-    rx = P.TIER_STYLES[style]
+    rx = P.NUMBERING[style]
     rich, bare = [], []
     for p in paras:
         m = rx.match(p.text)

@@ -1,10 +1,13 @@
 """A reply whose line breaks were lost (the whole reply on one line, as copied from some web pages) cut back into
 its lines at the landmarks every reply has: after the title and the document number, after the salutation's colon,
-after the opening formula (…答复如下：), before each numbered point (第一、 一、 （一）) that starts a sentence, before
-the closing formulas (感谢… 特此答复。), before the signing organ and the date, and before the notes after the date.
+after the opening formula (…答复如下：), before each numbered point (第一、 一、 （一） (一) 1、 1． 1.) that starts a
+sentence, before the closing formulas (感谢… 特此答复。), before the signing organ and the date, and before the notes
+after the date.
 
 Run-in items (一是…二是…) stay inside their paragraph, as replies print them. The cut only adds line breaks, so the
 text stays the same character for character and the round trip is checked against the cut lines.
+
+The organ names of a joint issuance (联合行文), set side by side above the date, are cut into one line each.
 """
 
 from __future__ import annotations
@@ -23,12 +26,43 @@ _DOC_NUMBER = re.compile(r"[〔\[【（(]\s*\d{4}\s*[〕\]】）)]\s*\d+\s*号(?
 _SALUTATION = re.compile(r"(?:尊敬的)?[\u4e00-\u9fff、()（）\d]{1,60}?(?:委员|代表|同志|局|委|办|组|政府|单位)[:：]")
 _OPENING_END = re.compile(r"(?:答复如下|回复如下|函复如下|复函如下|报告如下|答复)[:：。]")
 _DATE = re.compile(rf"(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日|[{P.CN_DIGITS}{P.YEAR_ZEROS}]{{4}}年[{P.CN}]{{1,2}}月[{P.CN}]{{1,3}}日)")
-_POINT = re.compile(rf"(?<=[。；;！!？?：:])(?=第[{P.CN}]{{1,3}}、|[{P.CN}]{{1,3}}、|[（(][{P.CN}]{{1,3}}[)）]|下一步[，,])")
+_POINT = re.compile(rf"(?<=[。；;！!？?：:])(?=第[{P.CN}]{{1,3}}、|[{P.CN}]{{1,3}}、|[（(][{P.CN}]{{1,3}}[)）]"
+                    r"|\d{1,2}(?:[、．]|\.(?!\d))|下一步[，,])")
 _NOTE_LABEL = re.compile(r"联\s*系\s*人|联系电话|联系单位|承办人|经办人|主管领导|办复类别|抄\s*送[:：]")
 
 
 def resplit(source: Source) -> Source:
-    """The source with its one long line cut at the landmarks; other sources as they are."""
+    """The source with its one long line cut at the landmarks, and organ names set side by side above the date
+    as one line each; other sources as they are."""
+    return _side_by_side(_one_line(source))
+
+
+def _side_by_side(source: Source) -> Source:
+    """A joint issuance (联合行文) stamped: its organs sign side by side above the date, each name under its seal, so
+    a PDF (or a typist copying it) has several names on one line. Each name is a line of its own, as the
+    templates write them."""
+    lines = list(source.lines)
+    out: list[Line] = []
+    for k, line in enumerate(lines):
+        pieces = line.text.split()
+        if len(pieces) > 1 and all(P.ORGAN.match(p) for p in pieces) and _above_date(lines, k):
+            out += [Line(line.no, piece, line.page) for piece in pieces]
+        else:
+            out.append(line)
+    return source if len(out) == len(lines) else Source(source.path, tuple(out), source.encoding, source.format)
+
+
+def _above_date(lines: list[Line], k: int) -> bool:
+    """Whether lines[k] is in the run of organ names just above a date line (one name or several on each)."""
+    for line in lines[k + 1:]:
+        if P.parse_date(line.text) or P.DATE_CN.match(line.text):
+            return True
+        if not all(P.ORGAN.match(p) for p in line.text.split()):
+            return False
+    return False
+
+
+def _one_line(source: Source) -> Source:
     lines = list(source.lines)
     total = sum(len(line.text) for line in lines)
     k = max(range(len(lines)), key=lambda i: len(lines[i].text), default=None)

@@ -510,14 +510,15 @@ def _core_properties(document: docx.document.Document, doc: Document) -> None:
 
 
 def _deterministic_zip(data: bytes) -> bytes:
-    """The same package with fixed timestamps and a stable entry order ([Content_Types].xml first)."""
+    """The same package with fixed timestamps and a stable entry order ([Content_Types].xml first). Images (a
+    seal) are stored as they are: a PNG is compressed already, and deflating it again only costs time."""
     src = zipfile.ZipFile(io.BytesIO(data))
     names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.startswith("word/media/") else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             dst.writestr(info, _APP_XML if name == "docProps/app.xml" else src.read(name))
     return out.getvalue()

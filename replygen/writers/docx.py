@@ -119,16 +119,21 @@ def _build(doc: Document, style: Style) -> bytes:
     lefts = {} if layout else signature_lefts(style, doc.paragraphs)
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
     previous: DocxParagraph | None = None
+    after_rule = 0  # twips the next paragraph adds before it, under a rule
     for i, para in enumerate(doc.paragraphs):
         if para.group == LETTERHEAD:
             continue  # set in the first page's header
         if layout and i in layout.indices:
             if i == layout.first:
                 previous = _stamp_block(document, doc, style, styles, layout, previous)
+                after_rule = 0
             continue
         out = previous = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
+        if after_rule:
+            out.paragraph_format.space_before = Twips(round(role.space_before * _line_pitch(style)) + after_rule)
+        after_rule = _after_rule(style, role)
         hang = style.hanging_after(role, para.text)
         if hang is not None:
             _hang(out, role.left * style.char_width(role), hang)
@@ -329,6 +334,18 @@ def _role_style(document: docx.document.Document, style: Style, name: str, role:
         rule = role.rule_below
         _border(ps.element.get_or_add_pPr(), "bottom", rule.width, style.color(rule.color), rule.gap)
     return ps
+
+
+def _after_rule(style: Style, role: Role) -> int:
+    """Twips the paragraph after one with a rule below (the red separator) sets before it, beyond its own space
+    before: the rule lies in whole lines below the text (style.rule_lines), as in the PDF, and what the border
+    and its spacing do not take of them comes here, so that the text after it stays on the grid. (Space after the
+    ruled paragraph would do in Word, but LibreOffice takes the larger of space after and space before.)"""
+    if not role.rule_below:
+        return 0
+    rule = role.rule_below
+    taken = round(rule.gap) + round(rule.width * _EIGHTHS_PER_PT) / _EIGHTHS_PER_PT  # as _border stores them
+    return max(0, style.rule_lines(rule) * _line_pitch(style) - round(taken * _TWIPS_PER_PT))
 
 
 def _fill_runs(out: DocxParagraph, para: Paragraph, style: Style) -> None:

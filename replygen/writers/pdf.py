@@ -20,7 +20,7 @@ from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
 from replygen.stamp import Layout, place
-from replygen.style import Role, Style, signature_lefts
+from replygen.style import Role, Rule, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
 # in Chinese text: before an opening quote and after a closing one.
@@ -83,6 +83,8 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 """)
     for name, role in style.roles.items():
         css.append(f".{name} {{ {_role_css(style, role, fonts)} }}")
+        if role.rule_below:
+            css.append(_rule_css(style, name, role.rule_below))
         css.append(f".{name} .{SQUEEZED} {{ letter-spacing: {_letter_spacing(style, role) - role.size / 2:.2f}pt }}")
     for name, inline in style.inline.items():
         rules = []
@@ -152,10 +154,18 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     ]
     if role.color:
         rules.append(f"color: {style.color(role.color)}")
-    if role.rule_below:
-        r = role.rule_below
-        rules.append(f"border-bottom: {r.width:.3f}pt solid {style.color(r.color)}; padding-bottom: {r.gap:.3f}pt")
+    if role.rule_below:  # the rule itself is the ::after box (_rule_css) in these whole lines
+        rules.append(f"position: relative; padding-bottom: {style.rule_lines(role.rule_below) * _floor(style.line_pitch):.3f}pt")
     return "; ".join(rules)
+
+
+def _rule_css(style: Style, name: str, rule: Rule) -> str:
+    """A rule `gap` below a paragraph's text (the red separator under the 发文字号), drawn in the whole lines the
+    paragraph keeps below its text (style.rule_lines), so that it takes no room of its own and the text after
+    it stays on the page's grid."""
+    below = style.rule_lines(rule) * _floor(style.line_pitch) - rule.gap - rule.width
+    return (f'.{name}::after {{ content: ""; position: absolute; left: 0; right: 0; bottom: {below:.3f}pt; '
+            f"height: 0; border-top: {rule.width:.3f}pt solid {style.color(rule.color)}; }}")
 
 
 _CLOSING_LEFT = "，。、）”》〕】’」』"

@@ -387,3 +387,76 @@ def test_an_svg_seal_is_drawn_in_both_writers(own_templates: Path, tmp_path: Pat
     assert png.mode == "RGBA" and png.getchannel("A").getextrema()[0] == 0  # transparent around the ring
     red = check_pdf(out / "example-stamped.pdf", Templates.open(own_templates).style)
     assert [f for f in red if f.rule == "pdf-stamp"] == []
+
+
+# --- 7.3.5.5: the seal block never alone on a page -----------------------------------------------------------
+
+SENTENCE = "我局将持续跟踪线路运行情况，及时回应群众关切。"
+
+
+def _pushed_reply(templates: Templates, tmp_path: Path) -> tuple[str, int]:
+    """example-stamped.yaml with a paragraph before the closing grown sentence by sentence until, laid out as it
+    comes (no adjustment), the seal block no longer fits under the body: the date's page then opens with body
+    lines carried over, while the page before has at least a line free at its foot. (YAML, that page)"""
+    from replygen.document import Fit
+
+    text = (CONTENT / "2026" / "example-stamped.yaml").read_text(encoding="utf-8")
+    for n in range(1, 30):
+        yaml = text.replace("closing:\n  - 感谢", f"  - {SENTENCE * n}\nclosing:\n  - 感谢")
+        doc = templates.compose(load_reply(Path("pushed.yaml"), yaml))
+        pdf = pdf_of(tmp_path, templates, dataclasses.replace(doc, fit=Fit()), "as-it-comes")
+        number, _, _, _ = end_block(pdf)
+        before = [ln for ln in measure(pdf)[number - 2].lines if ln.size == 16] if number > 1 else []
+        if before and before[-1].bottom + (PITCH - 16 * MM) / 2 <= 262 - PITCH + 0.1:
+            return yaml, number - 1
+    raise AssertionError("no length puts the seal block just past the page end")
+
+
+def test_tightened_lines_keep_the_seal_with_the_body(templates: Templates, tmp_path: Path) -> None:
+    """7.3.5.5 measured: the body's last paragraphs set tighter (no tighter than style.stamp.min_pitch) so that
+    the seal, the organ name and the date stay on the page of the body's last lines, with body lines above them;
+    render says so; the DOCX sets the same paragraphs at the same pitch."""
+    yaml, page = _pushed_reply(templates, tmp_path)
+    reply = tmp_path / "pushed.yaml"
+    reply.write_text(yaml, encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("render", str(reply), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    notes = re.findall(r"版面调整：第(\d+)页最后 (\d+) 段行距由 28.99 pt 收紧为 ([\d.]+) pt，使印章与正文同页", result.stdout)
+    assert notes and int(notes[0][0]) == page, result.stdout
+    pitch = float(notes[0][2])
+    min_pitch = templates.style.stamp.min_pitch
+    assert min_pitch <= pitch < 28.99
+    pdf = out / "pushed.pdf"
+    number, date, _, body_line = end_block(pdf)
+    assert number == page  # the seal block came back to the page the body ends on
+    [seal] = seal_boxes(pdf, number)
+    assert body_line.bottom < seal[1] and seal[3] > date[4]  # under the body, pressing the date
+    assert_organ_stamp(pdf, ["示例区交通运输局"])
+    lines = [ln for ln in measure(pdf)[number - 1].lines if ln.size == 16 and ln.bottom <= body_line.bottom]
+    gaps = [round(b.top - a.top, 2) for a, b in itertools.pairwise(lines)]
+    assert min(gaps) >= min_pitch * MM - 0.05  # never tighter than the style allows
+    assert min(gaps) == pytest.approx(pitch * MM, abs=0.05) and max(gaps) <= PITCH + 0.05
+    import zipfile
+
+    xml = zipfile.ZipFile(out / "pushed.docx").read("word/document.xml").decode()
+    tightened = xml.count(f'w:line="{int(pitch * 20)}"')
+    assert tightened == int(notes[0][1])  # the same paragraphs, at the same pitch (in twips)
+    if shutil.which("soffice"):
+        from libreoffice import to_pdf
+
+        lo = to_pdf(out / "pushed.docx", tmp_path, templates.style)
+        assert end_block(lo)[0] == page
+
+
+def test_block_carries_body_lines_when_tightening_is_not_enough(templates: Templates, tmp_path: Path) -> None:
+    """example-joint: its two rows of seals need more than tightening page 1 can give, so the block goes to page 2
+    with the body's last line (never alone there), and render says so."""
+    out = tmp_path / "out"
+    result = _run("render", str(CONTENT / "2026" / "example-joint.yaml"), "-o", str(out), "--format", "pdf")
+    assert result.returncode == 0, result.stderr
+    assert ("版面调整：第1页剩余的地方放不下印章和成文日期，最后几段行距收紧到 26 pt 也放不下：已将正文最后 1 行与印章一起移到第2页"
+            in result.stdout), result.stdout
+    number, _, _, body_line = end_block(out / "example-joint.pdf", ("示例区",))
+    assert number == 2 and body_line.page == 2 and body_line.text == "感谢您对我们工作的关心和支持。"
+

@@ -35,7 +35,7 @@ from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen import __version__
-from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph, Seal
+from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Fit, Paragraph, Seal
 from replygen.metadata import metadata_of
 from replygen.output import atomic_write
 from replygen.stamp import Box, Layout, place
@@ -117,6 +117,8 @@ def _build(doc: Document, style: Style) -> bytes:
 
     layout = place(style, doc.paragraphs, doc.stamp, _line_pitch(style) / _TWIPS_PER_PT) if doc.stamp else None
     lefts = {} if layout else signature_lefts(style, doc.paragraphs)
+    fit = doc.fit or Fit()
+    tight = Twips(math.floor(fit.pitch * _TWIPS_PER_PT)) if fit.tighten_from is not None and layout else None
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
     previous: DocxParagraph | None = None
     after_rule = 0  # twips the next paragraph adds before it, under a rule
@@ -134,6 +136,9 @@ def _build(doc: Document, style: Style) -> bytes:
         if after_rule:
             out.paragraph_format.space_before = Twips(round(role.space_before * _line_pitch(style)) + after_rule)
         after_rule = _after_rule(style, role)
+        if tight is not None and layout and fit.tighten_from <= i < layout.first:  # 7.3.5.5, as the PDF's layout
+            out.paragraph_format.line_spacing = tight
+            out.paragraph_format.space_before = Twips(round(role.space_before * tight.twips))
         hang = style.hanging_after(role, para.text)
         if hang is not None:
             _hang(out, role.left * style.char_width(role), hang)

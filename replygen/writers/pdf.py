@@ -10,16 +10,17 @@ from __future__ import annotations
 import base64
 import itertools
 import math
+from dataclasses import dataclass, replace
 from functools import cache
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph, Seal
+from replygen.document import IMPRINT, LETTERHEAD, Document, Fit, Paragraph, Seal
 from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
-from replygen.stamp import Layout, place
+from replygen.stamp import Layout, block_indices, place
 from replygen.style import Role, Rule, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
@@ -206,15 +207,23 @@ def _runs_html(runs) -> str:
     return "".join(out)
 
 
-def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None) -> str:
-    """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date)."""
+def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None,
+                    index: int | None = None, pitch: float | None = None) -> str:
+    """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date);
+    `index` marks a paragraph of the flow with its place in the document, for measuring the layout (settle);
+    `pitch` sets its lines (and its space before) at a line pitch other than the grid's (7.3.5.5)."""
     role = style.role(p.role)
-    attrs = ""
+    rules = []
     hang = style.hanging_after(role, p.text)
     if hang is not None:
-        attrs = f' style="text-indent: {-hang:.3f}pt; padding-left: {role.left * style.char_width(role) + hang:.3f}pt"'
+        rules.append(f"text-indent: {-hang:.3f}pt; padding-left: {role.left * style.char_width(role) + hang:.3f}pt")
     elif left is not None:
-        attrs = f' style="padding-left: {left * style.char_pitch:.3f}pt; text-indent: 0"'
+        rules.append(f"padding-left: {left * style.char_pitch:.3f}pt; text-indent: 0")
+    if pitch is not None:
+        rules.append(f"line-height: {pitch:.2f}pt; margin-top: {role.space_before * pitch:.3f}pt")
+    attrs = f' style="{"; ".join(rules)}"' if rules else ""
+    if index is not None:
+        attrs += f' data-i="{index}"'
     left, right = p.split()
     if right or role.align == "split":
         body = f"<span>{_runs_html(left)}</span><span>{_runs_html(right)}</span>"
@@ -222,11 +231,13 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
-def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True,
-            imprint_page: bool = False) -> str:
+def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
     """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
-    becomes the last paragraph's footnote, or, with `imprint_page`, the footnote of a page of its own."""
+    becomes the last paragraph's footnote, or, when the layout decided so (doc.fit), the footnote of a page of its
+    own; the paragraphs the layout tightened (7.3.5.5) are set at their pitch."""
     letter = doc.is_letter
+    fit = doc.fit or Fit()
+    imprint_page = fit.imprint_page
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
     body = [i for i, p in enumerate(doc.paragraphs) if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
@@ -251,7 +262,9 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
                 parts.append(_stamp_html(doc, style, layout))
             continue
         extra = footnote if i == carrier and not imprint_page else ""
-        parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
+        tight = fit.pitch if fit.tighten_from is not None and fit.tighten_from <= i and layout and i < layout.first \
+            else None
+        parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role), index=i, pitch=tight))
     if imprint_page and footnote:
         parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
@@ -397,31 +410,166 @@ def _keep_x_objects(image) -> None:
 
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
     """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
+    return render_settled(doc, style, standard)[1]
+
+
+def render_settled(doc: Document, style: Style, standard: str | None = None) -> tuple[Document, bytes]:
+    """The PDF, and the document with what its layout decided (settle), which the DOCX then follows."""
     from replygen.writers.pdfmeta import pdf_options
 
     options = pdf_options(doc, standard)
     finisher = options.pop("finisher")
-    return _written(lay_out(doc, style, **options), doc, style, finisher, options)
+    doc, rendered = settle(doc, style, **options)
+    return doc, _written(rendered, doc, style, finisher, options)
 
 
 def lay_out(doc: Document, style: Style, **options: object):
     """The document laid out by WeasyPrint and not yet written: render_pdf writes it, review measures it.
-    When the document wants its 版记 on an even page and the text ends on an odd one, it is laid out again with
-    the 版记 on a page of its own (the second layout only then). `options`: WeasyPrint's rendering options."""
+    `options`: WeasyPrint's rendering options."""
+    return settle(doc, style, **options)[1]
+
+
+TIGHTENED_ROLES = ("salutation", "body", "heading-1", "heading-2", "heading-3", "heading-4", "attachment",
+                   "attachment-first")
+"""the roles 7.3.5.5 may set at a tighter pitch: the body's text, never a title or the head"""
+
+
+def settle(doc: Document, style: Style, **options: object):
+    """(the document with `fit` set, its WeasyPrint layout): the decisions only a layout can make, made once, so
+    that both writers follow them. A document already settled is laid out as it says.
+
+    1. GB/T 9704 7.3.5.5, a stamped end block: the block keeps together and with the body line before it (the
+       stylesheet), so that when the space left on a page cannot hold it, it goes to the next page with the
+       body's last lines. Then the last paragraphs are set at a tighter line pitch, down to the style's
+       `stamp.min_pitch`, so that the block stays on the page the body ends on; when that is not enough, the
+       block keeps the lines it carried along (it never stands alone on a page).
+    2. The 版记 on an even page: when the text ends on an odd page, it is laid out again with the 版记 on a page
+       of its own (the only case that takes a second layout, besides 7.3.5.5's)."""
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
     own = fetcher(allowed | {url for seal in (doc.stamp.seals if doc.stamp else ()) if (url := seal_url(seal))})
 
-    def laid_out(imprint_page: bool):
-        html = to_html(doc, style, fonts, inline_css=False, imprint_page=imprint_page)
-        return weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
-                                                                    cache=_SEAL_IMAGES, **options)
+    def laid_out(fit: Fit):
+        html = to_html(replace(doc, fit=fit), style, fonts, inline_css=False)
+        rendered = weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
+                                                                        cache=_SEAL_IMAGES, **options)
+        _refuse(own.refused)
+        return rendered
 
-    rendered = laid_out(False)
-    if doc.imprint_even and any(p.group == IMPRINT for p in doc.paragraphs) and len(rendered.pages) % 2:
-        rendered = laid_out(True)
-    _refuse(own.refused)
-    return rendered
+    if doc.fit is not None:
+        return doc, laid_out(doc.fit)
+    fit = Fit()
+    rendered = laid_out(fit)
+    if doc.stamp is not None:
+        fit, rendered = _fit_stamp(doc, style, rendered, laid_out)
+    if doc.imprint_even and doc.has_imprint:
+        text_pages = len(rendered.pages) - fit.imprint_page
+        if fit.imprint_page != bool(text_pages % 2):
+            fit = replace(fit, imprint_page=not fit.imprint_page)
+            rendered = laid_out(fit)
+    return replace(doc, fit=fit), rendered
+
+
+_PX_PER_PT = 4 / 3  # WeasyPrint lays out in CSS pixels
+_SLACK = 2.0
+"""pt a tightened page keeps free at its foot (7.3.5.5), so that Word and LibreOffice, whose lines differ from
+WeasyPrint's by fractions of a point, still keep the block on that page"""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A paragraph of the flow (index) or the stamped end block (None) on one page, as laid out, in px."""
+
+    page: int
+    index: int | None
+    top: float
+    """its margin box's top"""
+    bottom: float
+    """its border box's bottom"""
+    lines: int
+
+
+def _pieces(rendered) -> list[_Piece]:
+    """The flow's paragraphs (marked by to_html with data-i) and the stamp block, page by page, in order."""
+    out = []
+    for number, page in enumerate(rendered.pages):
+        stack = list(reversed(page._page_box.children[:1]))
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            index = element.get("data-i") if element is not None and box.element_tag == "p" else None
+            block = element is not None and STAMP_BLOCK in (element.get("class") or "").split()
+            if index is not None or block:
+                lines = sum(1 for child in box.children if type(child).__name__ == "LineBox") or 1
+                out.append(_Piece(number, None if block else int(index), box.position_y,
+                                  box.border_box_y() + box.border_height(), lines))
+                continue
+            stack.extend(reversed(getattr(box, "children", None) or []))
+    return out
+
+
+def _area_bottom(page) -> float:
+    box = page._page_box
+    return box.content_box_y() + box.height
+
+
+def _footnote_height(page) -> float:
+    return sum(c.margin_height() for c in page._page_box.children if type(c).__name__ == "FootnoteAreaBox")
+
+
+def _fit_stamp(doc: Document, style: Style, rendered, laid_out) -> tuple[Fit, object]:
+    """7.3.5.5 (see settle): the layout as it came when the block fits where the body ends, else the last
+    paragraphs tightened just enough, else the block with the lines it carried to the next page."""
+    pieces = _pieces(rendered)
+    block = next((pc for pc in pieces if pc.index is None), None)
+    if block is None or block.page == 0:
+        return Fit(), rendered
+    carried = [pc for pc in pieces if pc.page == block.page and pc.index is not None and pc.top < block.top]
+    before = [pc for pc in pieces if pc.page == block.page - 1]
+    limit = _area_bottom(rendered.pages[block.page - 1])
+    grid = _floor(style.line_pitch)
+    if not carried or not before or limit - max(pc.bottom for pc in before) < grid * _PX_PER_PT - 0.5:
+        return Fit(), rendered  # the page before is full: the block follows the body's lines where they are
+    lines = sum(pc.lines for pc in carried)
+    fallback = Fit(grid_pitch=grid, carried=lines, page=block.page + 1)
+    # the body's last paragraphs before the block, back to the first that starts before the page before
+    start = block_indices(doc.paragraphs)[0]
+    first_page = {}
+    for pc in pieces:
+        if pc.index is not None:
+            first_page.setdefault(pc.index, pc.page)
+    tightened: list[int] = []
+    for i in sorted((i for i in first_page if i < start), reverse=True):
+        if doc.paragraphs[i].role not in TIGHTENED_ROLES or first_page[i] < block.page - 1:
+            break
+        tightened.append(i)
+    if not tightened:
+        return fallback, rendered
+    fallback = replace(fallback, min_pitch=style.stamp.min_pitch)
+    first = tightened[-1]
+    ours = [pc for pc in pieces if pc.index in tightened]
+    top = min((pc.top for pc in ours if pc.page == block.page - 1), default=max(pc.bottom for pc in before))
+    spaces = sum(style.role(doc.paragraphs[i].role).space_before for i in tightened)
+    # when the block ends the text, the 版记 is the footnote of the paragraph before it and comes along, unless it
+    # will take a page of its own (when this page is odd); after 附注 lines it is theirs, and they may follow on
+    # the next page, as they do whenever the block itself just fits
+    imprint_page = doc.imprint_even and doc.has_imprint and block.page % 2 == 1
+    ends = not any(pc.index is not None and pc.index > start for pc in pieces)
+    footnote = _footnote_height(rendered.pages[block.page]) if ends and not imprint_page else 0
+    # a little room to spare, for the DOCX: Word and LibreOffice round pitches to twips, measure their own lines
+    room = limit - top - (block.bottom - block.top) - footnote - _SLACK * _PX_PER_PT
+    pitch = math.floor(room / _PX_PER_PT / (sum(pc.lines for pc in ours) + spaces) * 100) / 100
+    pitch = min(pitch, grid - 0.05)
+    for _ in range(3):  # the first try nearly always fits: the room was measured
+        if pitch < style.stamp.min_pitch:
+            break
+        fit = Fit(imprint_page=imprint_page, tighten_from=first, pitch=pitch, grid_pitch=grid, page=block.page,
+                  min_pitch=style.stamp.min_pitch)
+        tried = laid_out(fit)
+        if any(pc.index is None and pc.page == block.page - 1 for pc in _pieces(tried)):
+            return fit, tried
+        pitch = round(pitch - 0.25, 2)
+    return fallback, rendered
 
 
 def write_laid_out(laid_out, doc: Document, style: Style) -> bytes:

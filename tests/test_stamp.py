@@ -460,3 +460,56 @@ def test_block_carries_body_lines_when_tightening_is_not_enough(templates: Templ
     number, _, _, body_line = end_block(out / "example-joint.pdf", ("示例区",))
     assert number == 2 and body_line.page == 2 and body_line.text == "感谢您对我们工作的关心和支持。"
 
+
+# --- the DOCX's 版记 on an even page -------------------------------------------------------------------------
+
+
+def test_docx_imprint_gets_an_even_page_of_its_own(templates: Templates, tmp_path: Path, three_pages: Document) -> None:
+    """The PDF's layout found the text ends on page 3: the DOCX's 版记 is a section of its own that starts on an
+    even page, with empty footers. LibreOffice puts it on page 4 with no page number there; page 3 keeps its."""
+    import zipfile
+
+    from replygen.render import render_document
+
+    outputs, doc = render_document(three_pages, templates, tmp_path / "three", ["docx"])
+    assert doc.fit is not None and doc.fit.imprint_page
+    docx = tmp_path / "three.docx"
+    docx.write_bytes(outputs[docx])
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode()
+    assert xml.count("<w:sectPr") == 2 and '<w:type w:val="evenPage"/>' in xml
+    assert [f for f in check_docx_file(docx, templates) if f.rule == "docx-footer"] == []
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not on PATH")
+    from libreoffice import to_pdf
+
+    pages = measure(to_pdf(docx, tmp_path, templates.style))
+    assert len(pages) == 4
+    page4 = [ln.text for ln in pages[3].lines]
+    assert page4[0].startswith("抄送") and page4[-1].endswith("印发")  # nothing but the 版记
+    assert not any(re.search(r"—\s*\d+\s*—", t) for t in page4)  # no page number
+    assert re.sub(r"\s", "", pages[2].lines[-1].text) == "—3—"
+    assert not any(ln.text.startswith("抄送") for ln in pages[2].lines)
+
+
+def check_docx_file(path: Path, templates: Templates) -> list:
+    from replygen.check.docx import check_docx
+
+    return check_docx(path, templates.style)
+
+
+def test_check_names_a_numbered_imprint_section(templates: Templates, tmp_path: Path, three_pages: Document) -> None:
+    import zipfile
+
+    from replygen.render import render_document
+
+    outputs, _ = render_document(three_pages, templates, tmp_path / "three", ["docx"])
+    data = outputs[tmp_path / "three.docx"]
+    bad = tmp_path / "bad.docx"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(bad, "w") as dst:
+        for name in src.namelist():
+            part = src.read(name)
+            if name == "word/document.xml":
+                part = part.replace(b'<w:type w:val="evenPage"/>', b'<w:type w:val="nextPage"/>')
+            dst.writestr(name, part)
+    found = [str(f) for f in check_docx_file(bad, templates)]
+    assert any("版记页的起始" in f and "nextPage" in f for f in found), found

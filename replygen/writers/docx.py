@@ -30,6 +30,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.section import Section
 from docx.shared import Emu, Length, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
@@ -145,6 +146,8 @@ def _build(doc: Document, style: Style) -> bytes:
         elif para.role in lefts:
             _hang(out, lefts[para.role] * style.char_pitch, 0)
         if para.group == IMPRINT:
+            if not imprint and fit.imprint_page and len(document.paragraphs) > 1:
+                _imprint_section(document, document.paragraphs[-2])
             imprint.append((out, para))
     if imprint:
         _imprint(imprint, style, ruled=not doc.is_letter)
@@ -201,6 +204,22 @@ def _stamp_block(document: docx.document.Document, doc: Document, style: Style, 
             out.add_run().add_tab()
             _fill_runs(out, doc.paragraphs[placed.index], style)
     return out
+
+
+def _imprint_section(document: docx.document.Document, last: DocxParagraph) -> None:
+    """The 版记 on a page of its own (the PDF's layout found that the text ends on an odd page): the text's
+    section ends with `last`, and the 版记's section starts on the next even page (Word, WPS and LibreOffice add a
+    blank page themselves should their own layout end the text on an even page), with footers of its own that
+    are empty: neither it nor a blank page before it carries a page number (GB/T 9704 7.5)."""
+    sentinel = document.element.body.get_or_add_sectPr()
+    last._p.set_sectPr(sentinel.clone())  # the text's section: page numbers, the letter's first page
+    for reference in sentinel.xpath("w:headerReference|w:footerReference"):
+        sentinel.remove(reference)
+    section = Section(sentinel, document.part)
+    section.start_type = WD_SECTION.EVEN_PAGE
+    section.different_first_page_header_footer = False
+    for footer in (section.footer, section.even_page_footer):
+        footer.is_linked_to_previous = False  # a footer of its own, empty
 
 
 def _exactly(out: DocxParagraph, height: float, before: float) -> None:

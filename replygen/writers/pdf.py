@@ -8,6 +8,7 @@ last page (and carries the last line over when it does not fit).
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import math
 from dataclasses import dataclass, replace
@@ -259,7 +260,7 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
         p = doc.paragraphs[i]
         if layout and i in layout.indices:
             if i == layout.first:
-                parts.append(_stamp_html(doc, style, layout))
+                parts.append(_stamp_html(doc, style, layout, seal_url if inline_css else seal_address))
             continue
         extra = footnote if i == carrier and not imprint_page else ""
         tight = fit.pitch if fit.tighten_from is not None and fit.tighten_from <= i and layout and i < layout.first \
@@ -275,18 +276,30 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
 
 
 def seal_url(seal: Seal) -> str | None:
-    """A seal image as the data: URL the PDF embeds (the only form in which the fetcher lets it in)."""
+    """A seal image as a data: URL (a page a browser shows, and seal_pdf)."""
     if seal.image is None:
         return None
     return f"data:{seal.mime};base64,{base64.b64encode(seal.image).decode('ascii')}"
 
 
-def _stamp_html(doc: Document, style: Style, layout: Layout) -> str:
+SEAL_SCHEME = "replygen-seal"
+
+
+def seal_address(seal: Seal) -> str | None:
+    """A seal image as the PDF's HTML names it: an address made of the image's SHA-256, which the fetcher answers
+    with the image itself and nothing else does. (As a data: URL, a 50 KB seal cost WeasyPrint's HTML parser more
+    than the rest of the reply.)"""
+    if seal.image is None:
+        return None
+    return f"{SEAL_SCHEME}:{hashlib.sha256(seal.image).hexdigest()}"
+
+
+def _stamp_html(doc: Document, style: Style, layout: Layout, address=seal_address) -> str:
     """The stamped end block: a box as tall as its lines; each line placed in it, each seal image behind them at
     its physical size (a hand stamp's seal leaves its space empty)."""
     out = [f'<div class="{STAMP_BLOCK}" style="height: {layout.height:.3f}pt">']
     for box, seal in layout.seals:
-        url = seal_url(seal)
+        url = address(seal)
         if url:
             out.append(f'<img src="{url}" alt="" style="left: {box.x:.3f}pt; top: {box.y:.3f}pt; '
                        f'width: {box.width:.3f}pt; height: {box.height:.3f}pt">')
@@ -308,18 +321,22 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 def _weasyprint():
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OwnResources(URLFetcher):
         """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):
         any other URL, however it got into the HTML or CSS, is refused, never fetched, and remembered."""
 
-        def __init__(self, allowed: frozenset[str]):
+        def __init__(self, allowed: frozenset[str], seals: tuple[Seal, ...] = ()):
             super().__init__(allowed_protocols=("file", "data"))
             self.allowed = allowed
+            self.seals = {seal_address(seal): seal for seal in seals if seal.image is not None}
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: dict | None = None):
+            if url in self.seals:
+                seal = self.seals[url]
+                return URLFetcherResponse(url, seal.image, {"Content-Type": seal.mime})
             if url not in self.allowed:
                 self.refused.append(url)
                 raise ValueError(f"refused: {url[:200]}")
@@ -360,13 +377,14 @@ def _refuse(refused: list[str]) -> None:
 
 class _SealImages(dict):
     """WeasyPrint's image cache, kept across renders for seal images only (a batch stamps every reply with the
-    same seal: decoded and compressed once). Only data: URLs of images this writer made go in, and only once the
-    fetcher let them through, so the cache never answers for a URL the fetcher would refuse."""
+    same seal: decoded and compressed once). Only seal addresses go in (seal_address: the SHA-256 of the image),
+    once the fetcher served them: the cache can only ever answer an address with the image whose hash it is, which
+    is what that document's fetcher would have served."""
 
     LIMIT = 32
 
     def __setitem__(self, key: str, value: object) -> None:
-        seal = key.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+        seal = key.startswith(f"{SEAL_SCHEME}:")
         if value is not None and (seal or ":" not in key):  # a seal, or WeasyPrint's data derived from one
             if len(self) >= self.LIMIT:
                 self.clear()
@@ -447,7 +465,7 @@ def settle(doc: Document, style: Style, **options: object):
        of its own (the only case that takes a second layout, besides 7.3.5.5's)."""
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
-    own = fetcher(allowed | {url for seal in (doc.stamp.seals if doc.stamp else ()) if (url := seal_url(seal))})
+    own = fetcher(allowed, doc.stamp.seals if doc.stamp else ())
 
     def laid_out(fit: Fit):
         html = to_html(replace(doc, fit=fit), style, fonts, inline_css=False)

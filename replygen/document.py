@@ -84,6 +84,9 @@ class Fit:
 
     imprint_page: bool = False
     """the 版记 on a page of its own, so that it lands on an even page; that page carries no page number"""
+    blank_page: bool = False
+    """a blank page (no page number either) before the 版记's own page: the text ended on an even page, but the
+    版记 did not fit at its foot"""
     tighten_from: int | None = None
     """GB/T 9704 7.3.5.5: the paragraphs from this one up to the stamped end block are set at `pitch`, so that
     the block stays on the page of the body's last lines"""

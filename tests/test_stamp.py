@@ -513,3 +513,33 @@ def test_check_names_a_numbered_imprint_section(templates: Templates, tmp_path: 
             dst.writestr(name, part)
     found = [str(f) for f in check_docx_file(bad, templates)]
     assert any("版记页的起始" in f and "nextPage" in f for f in found), found
+
+
+def test_imprint_after_a_blank_page_when_it_does_not_fit_under_an_even_page(templates: Templates,
+                                                                          tmp_path: Path) -> None:
+    """A letter whose text fills page 2 to its foot: the 版记 does not fit there, so it goes to page 4 with a blank
+    page 3 before it, neither numbered; the DOCX makes the same blank page (LibreOffice shows it alike)."""
+    from replygen.check import check_file
+    from replygen.render import render_document
+
+    text = (CONTENT / "2026" / "example-letter.yaml").read_text(encoding="utf-8")
+    paragraph = "我们认真研究了您的建议，逐项落实到相关处室和区级部门，并按季度跟踪办理进度。" * 3
+    for n in range(0, 12):
+        doc = templates.compose(load_reply(Path("l.yaml"), text.replace("body:\n", "body:\n" + f"  - {paragraph}\n" * n, 1)))
+        outputs, settled = render_document(doc, templates, tmp_path / "letter", ["pdf", "docx"])
+        if settled.fit.blank_page:
+            break
+    else:
+        raise AssertionError("no letter whose 版记 needs a blank page before it")
+    for target, data in outputs.items():
+        target.write_bytes(data)
+        assert check_file(target, templates.style).findings == []
+    produced = [measure(tmp_path / "letter.pdf")]
+    if shutil.which("soffice"):
+        from libreoffice import to_pdf
+
+        produced.append(measure(to_pdf(tmp_path / "letter.docx", tmp_path, templates.style)))
+    for pages in produced:
+        assert len(pages) == 4 and pages[2].lines == []  # blank, without a page number
+        assert [ln.text[:3] for ln in pages[3].lines] == ["抄送："]  # only the 版记 (a letter's has no 印发 line)
+        assert re.sub(r"\s", "", pages[1].lines[-1].text) == "—2—"

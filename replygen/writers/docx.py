@@ -26,7 +26,7 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -147,7 +147,7 @@ def _build(doc: Document, style: Style) -> bytes:
             _hang(out, lefts[para.role] * style.char_pitch, 0)
         if para.group == IMPRINT:
             if not imprint and fit.imprint_page and len(document.paragraphs) > 1:
-                _imprint_section(document, document.paragraphs[-2])
+                _imprint_section(document, document.paragraphs[-2], out, fit.blank_page)
             imprint.append((out, para))
     if imprint:
         _imprint(imprint, style, ruled=not doc.is_letter)
@@ -206,20 +206,28 @@ def _stamp_block(document: docx.document.Document, doc: Document, style: Style, 
     return out
 
 
-def _imprint_section(document: docx.document.Document, last: DocxParagraph) -> None:
-    """The 版记 on a page of its own (the PDF's layout found that the text ends on an odd page): the text's
-    section ends with `last`, and the 版记's section starts on the next even page (Word, WPS and LibreOffice add a
-    blank page themselves should their own layout end the text on an even page), with footers of its own that
-    are empty: neither it nor a blank page before it carries a page number (GB/T 9704 7.5)."""
+def _imprint_section(document: docx.document.Document, last: DocxParagraph, first: DocxParagraph,
+                     blank: bool) -> None:
+    """The 版记 on a page of its own (the PDF's layout found that the text ends on an odd page, or, with `blank`,
+    on an even page whose foot could not hold the 版记): the text's section ends with `last`, and the 版记's section
+    (from `first`) has footers of its own that are empty, so that neither its page nor a blank page before it
+    carries a page number (GB/T 9704 7.5). The section starts on an even page: Word and WPS add a blank page
+    themselves should their own layout end the text on an even page (LibreOffice 7.4 does not). With `blank`, the
+    section starts on the next page with the PDF's blank page, made by a page break, so that Word and LibreOffice
+    both follow the PDF."""
     sentinel = document.element.body.get_or_add_sectPr()
     last._p.set_sectPr(sentinel.clone())  # the text's section: page numbers, the letter's first page
     for reference in sentinel.xpath("w:headerReference|w:footerReference"):
         sentinel.remove(reference)
     section = Section(sentinel, document.part)
-    section.start_type = WD_SECTION.EVEN_PAGE
+    section.start_type = WD_SECTION.NEW_PAGE if blank else WD_SECTION.EVEN_PAGE
     section.different_first_page_header_footer = False
     for footer in (section.footer, section.even_page_footer):
         footer.is_linked_to_previous = False  # a footer of its own, empty
+    if blank:
+        page = first.insert_paragraph_before()
+        _hairline(page)
+        page.add_run().add_break(WD_BREAK.PAGE)
 
 
 def _exactly(out: DocxParagraph, height: float, before: float) -> None:

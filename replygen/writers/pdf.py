@@ -72,8 +72,9 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
 .{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
 .{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
-.{IMPRINT_PAGE} {{ break-before: page; page: {IMPRINT_PAGE}; }}
+.{IMPRINT_PAGE} {{ break-before: left; page: {IMPRINT_PAGE}; }}
 @page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
+@page :blank {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]
     if letter:
         css.append(_letter_css(style))
@@ -461,8 +462,10 @@ def settle(doc: Document, style: Style, **options: object):
        body's last lines. Then the last paragraphs are set at a tighter line pitch, down to the style's
        `stamp.min_pitch`, so that the block stays on the page the body ends on; when that is not enough, the
        block keeps the lines it carried along (it never stands alone on a page).
-    2. The 版记 on an even page: when the text ends on an odd page, it is laid out again with the 版记 on a page
-       of its own (the only case that takes a second layout, besides 7.3.5.5's)."""
+    2. The 版记 on an even page: when the pages come out odd, it is laid out again with the 版记 on a page of its
+       own, the next even one (the only case that takes a second layout, besides 7.3.5.5's). That is the page after
+       the text's when the text ends on an odd page, else there is a blank page before it (the text ended on an
+       even page, but the 版记 did not fit at its foot); neither page carries a number."""
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
     own = fetcher(allowed, doc.stamp.seals if doc.stamp else ())
@@ -480,11 +483,12 @@ def settle(doc: Document, style: Style, **options: object):
     rendered = laid_out(fit)
     if doc.stamp is not None:
         fit, rendered = _fit_stamp(doc, style, rendered, laid_out)
-    if doc.imprint_even and doc.has_imprint:
-        text_pages = len(rendered.pages) - fit.imprint_page
-        if fit.imprint_page != bool(text_pages % 2):
-            fit = replace(fit, imprint_page=not fit.imprint_page)
-            rendered = laid_out(fit)
+    if doc.imprint_even and doc.has_imprint and not fit.imprint_page and len(rendered.pages) % 2:
+        fit = replace(fit, imprint_page=True)
+        rendered = laid_out(fit)
+    if fit.imprint_page:  # on the next even page: after a blank one when the text ends on an even page
+        text = max((pc.page for pc in _pieces(rendered)), default=0) + 1
+        fit = replace(fit, blank_page=len(rendered.pages) - text == 2)
     return replace(doc, fit=fit), rendered
 
 

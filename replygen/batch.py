@@ -169,18 +169,17 @@ _worker: dict[str, object] = {}
 
 
 def _init_worker(templates_root: str, formats: list[str], limits: Limits, pdf_standard: str | None = None) -> None:
-    """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts if PDFs are
-    wanted. A memory limit too small even for that is reported with each reply, not as a crash."""
+    """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts. A memory limit
+    too small even for that is reported with each reply, not as a crash."""
     limit_process_memory(limits)
     _worker.update(formats=formats, limits=limits, pdf_standard=pdf_standard)
     try:
         templates = Templates.open(Path(templates_root))
         _worker["templates"] = templates
         load_writers(formats)
-        if "pdf" in formats or "ofd" in formats:
-            from replygen.writers.pdf import warm_up
+        from replygen.writers.pdf import warm_up
 
-            warm_up(templates.style)
+        warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
     except MemoryError:
         _worker["unusable"] = (f"生成进程启动时内存不足：超过 {limits.render_memory_mb} MB 的上限；"
                                "请设置更大的环境变量 REPLYGEN_RENDER_MEMORY_MB")

@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
+from replygen.document import fit_notes
 from replygen.errors import Problem, ReplyError
 from replygen.fingerprint import Fingerprinter
 from replygen.limits import Limits, limit_process_memory, render_limits, too_large, variable
 from replygen.manifest import Failure, Finding, Manifest, Output, locked
 from replygen.output import commit, describe, sha256_file, sweep_temporaries
 from replygen.parallel import usable_cores
-from replygen.render import document_for, load_writers, regarding, render_all, reply_files
+from replygen.render import document_for, load_writers, regarding, render_document, reply_files
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Result:
     recorded and not retried until one of them changes"""
     known: bool = False
     """reported from the manifest: failed before, nothing changed, not rendered again"""
+    notes: list[str] = field(default_factory=list)
+    """what the layout adjusted (document.fit_notes), for the clerk"""
 
 
 @dataclass
@@ -166,18 +169,17 @@ _worker: dict[str, object] = {}
 
 
 def _init_worker(templates_root: str, formats: list[str], limits: Limits, pdf_standard: str | None = None) -> None:
-    """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts if PDFs are
-    wanted. A memory limit too small even for that is reported with each reply, not as a crash."""
+    """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts. A memory limit
+    too small even for that is reported with each reply, not as a crash."""
     limit_process_memory(limits)
     _worker.update(formats=formats, limits=limits, pdf_standard=pdf_standard)
     try:
         templates = Templates.open(Path(templates_root))
         _worker["templates"] = templates
         load_writers(formats)
-        if "pdf" in formats or "ofd" in formats:
-            from replygen.writers.pdf import warm_up
+        from replygen.writers.pdf import warm_up
 
-            warm_up(templates.style)
+        warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
     except MemoryError:
         _worker["unusable"] = (f"生成进程启动时内存不足：超过 {limits.render_memory_mb} MB 的上限；"
                                "请设置更大的环境变量 REPLYGEN_RENDER_MEMORY_MB")
@@ -194,8 +196,9 @@ def _render(job: Job, out: Path, write: bool = True) -> Result:
     templates: Templates = _worker["templates"]  # type: ignore[assignment]
     try:
         with render_limits(job.source, _worker["limits"]):  # type: ignore[arg-type]
-            rendered = render_all(document_for(job.source, templates), templates, out / job.stem,
-                                  _worker["formats"], _worker["pdf_standard"])  # type: ignore[arg-type]
+            rendered, doc = render_document(document_for(job.source, templates), templates, out / job.stem,
+                                            _worker["formats"], _worker["pdf_standard"])  # type: ignore[arg-type]
+        result.notes = fit_notes(doc)
     except ReplyError as err:
         result.problems, result.lasting = [str(p) for p in regarding(err, job.source).problems], True
         return result

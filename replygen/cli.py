@@ -103,9 +103,9 @@ def render(files: tuple[Path, ...], out_dir: Path, formats: str, pdf_standard: s
     outputs: list[Path] = []
 
     def one(path: Path, rel: Path, templates) -> str:
-        written = render_file(path, templates, out_dir / rel, wanted, limits, standard)
+        written, notes = render_file(path, templates, out_dir / rel, wanted, limits, standard)
         outputs.extend(written)
-        return f"已生成：{path} → {'、'.join(str(w) for w in written)}"
+        return "\n".join([f"已生成：{path} → {'、'.join(str(w) for w in written)}", *(f"  版面调整：{n}" for n in notes)])
 
     _each_reply(files, templates_dir, one, "完成 {done} 份，失败 {failed} 份。")
     if check_output and not _check_and_report(outputs, _style(templates_dir), None):
@@ -295,10 +295,14 @@ class _Progress:
     def update(self, result) -> None:
         if self.bar is not None:
             self.bar.update()
+            for note in result.notes:
+                self.bar.write(f"{result.job.source}：版面调整：{note}", file=sys.stderr)
         elif result.problems:
             click.echo(f"失败：{result.job.source}", err=True)
         else:
             click.echo(f"已生成：{result.job.source}")
+            for note in result.notes:
+                click.echo(f"  版面调整：{note}")
 
     def close(self) -> None:
         if self.bar is not None:

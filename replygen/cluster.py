@@ -179,10 +179,9 @@ def _prepare_now(bundle: Bundle, settings: Settings) -> _Prepared:
 
     templates = Templates.open(bundle.install(), settings.limits)
     load_writers(settings.formats)
-    if "pdf" in settings.formats or "ofd" in settings.formats:
-        from replygen.writers.pdf import warm_up
+    from replygen.writers.pdf import warm_up
 
-        warm_up(templates.style)
+    warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
     return _Prepared(templates, renderer_stack(templates.style))
 
 

@@ -77,12 +77,73 @@ STAMPED_ROLES = ("signature", "signer-title", "date")
 
 
 @dataclass(frozen=True)
+class Fit:
+    """What laying the document out decided, which only a layout can decide: taken once, from the PDF writer's
+    layout (WeasyPrint), and kept in the document so that both writers follow the same decision. Word and WPS lay
+    out a DOCX themselves, so the DOCX follows the decision, not a measurement of its own."""
+
+    imprint_page: bool = False
+    """the 版记 on a page of its own, so that it lands on an even page; that page carries no page number"""
+    blank_page: bool = False
+    """a blank page (no page number either) before the 版记's own page: the text ended on an even page, but the
+    版记 did not fit at its foot"""
+    tighten_from: int | None = None
+    """GB/T 9704 7.3.5.5: the paragraphs from this one up to the stamped end block are set at `pitch`, so that
+    the block stays on the page of the body's last lines"""
+    pitch: float = 0.0
+    """the tightened line pitch, pt"""
+    grid_pitch: float = 0.0
+    """the line pitch it was tightened from, pt"""
+    carried: int = 0
+    """7.3.5.5 when tightening down to the style's limit could not keep the block on the body's page: body lines
+    carried to the next page with it, so that it never stands alone there"""
+    page: int = 0
+    """the page the stamped end block is on (1-based; 0 when the layout did not have to adjust it)"""
+    min_pitch: float = 0.0
+    """the tightest pitch the style allows, pt (for the message)"""
+
+
+def fit_notes(doc: Document) -> list[str]:
+    """What the layout adjusted, in the words a clerk reads (render and batch print them)."""
+    fit, out = doc.fit, []
+    if fit is None or doc.stamp is None:
+        return out
+    seal = "签发人签名章" if doc.stamp.layout == "signature" else "印章"
+    if fit.tighten_from is not None:
+        block = next(i for i in range(fit.tighten_from, len(doc.paragraphs))
+                     if doc.paragraphs[i].role in STAMPED_ROLES and not doc.paragraphs[i].group)
+        out.append(f"第{fit.page}页最后 {block - fit.tighten_from} 段行距由 {_pt(fit.grid_pitch)} pt 收紧为 "
+                   f"{_pt(fit.pitch)} pt，使{seal}与正文同页（GB/T 9704 7.3.5.5）")
+    elif fit.carried:
+        tried = f"最后几段行距收紧到 {_pt(fit.min_pitch)} pt 也放不下" if fit.min_pitch else "正文最后不是可收紧行距的段落"
+        out.append(f"第{fit.page - 1}页剩余的地方放不下{seal}和成文日期，{tried}：已将正文最后 {fit.carried} 行"
+                   f"与{seal}一起移到第{fit.page}页，{seal}不单独成页（GB/T 9704 7.3.5.5）")
+    return out
+
+
+def _pt(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
 class Document:
     paragraphs: tuple[Paragraph, ...]
     meta: dict[str, str] = field(default_factory=dict)
     stamp: Stamp | None = None
     imprint_even: bool = False
     """the 版记 goes on an even page: a page of its own is added when the text ends on an odd one"""
+    fit: Fit | None = None
+    """what the layout decided (None: not laid out yet); see writers.pdf.settle"""
+
+    @property
+    def has_imprint(self) -> bool:
+        return any(p.group == IMPRINT for p in self.paragraphs)
+
+    @property
+    def needs_layout(self) -> bool:
+        """Whether a layout must decide something before either writer writes it: where a stamped end block goes
+        (7.3.5.5), whether the 版记 takes a page of its own."""
+        return self.fit is None and (self.stamp is not None or (self.imprint_even and self.has_imprint))
 
     @property
     def is_letter(self) -> bool:

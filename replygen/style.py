@@ -238,6 +238,12 @@ class Style(_Model):
         first = lt.mark_top + self.role("letter-mark").size + lt.rule_below_mark
         return first, self.page.height - lt.rule_above_bottom - lt.rule.height
 
+    def rule_lines(self, rule: Rule) -> int:
+        """Whole lines a paragraph keeps below its text for a rule (the red separator under the 发文字号, `gap`
+        below the text): the rule lies in them and takes no room of its own, so that the text after it stays on
+        the page's grid, 22 lines on the first page as on every other (GB/T 9704: 每面排 22 行)."""
+        return math.ceil((rule.gap + rule.width) / self.line_pitch - 1e-9)
+
     def char_width(self, role: Role) -> float:
         """One 'char' of a role's indents: the grid's pitch for text at grid size, else the role's own size
         (版记 lines at 14 pt are indented by 14 pt characters)."""

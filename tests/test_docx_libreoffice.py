@@ -78,3 +78,23 @@ def test_imprint_at_the_foot_of_the_last_page(lo_pdf: Path) -> None:
         assert len(rules) == 3 and abs(rules[-1] - (297 - 35)) < 1
         printed = [row for row in _lines(page) if "印发" in "".join(c["text"] for c in row)]
         assert printed and rules[-2] < printed[0][0]["top"] / MM < rules[-1]
+
+
+def test_red_header_page_1_holds_22_lines(templates: Templates, tmp_path: Path) -> None:
+    """Under a red header the red separator lies in the line below the 发文字号: the title and the body stay on
+    the grid, and the first page holds 22 lines down to the text area's foot, as in the PDF."""
+    from replygen.check.pdf import check_pdf
+    from replygen.load import load_reply
+    from replygen.writers.docx import write_docx
+
+    from conftest import CONTENT
+
+    docx = tmp_path / "red.docx"
+    write_docx(templates.compose(load_reply(CONTENT / "2026" / "example-stamped.yaml")), templates.style, docx)
+    lo = to_pdf(docx, tmp_path, templates.style)
+    findings = [str(f) for f in check_pdf(lo, templates.style)
+                if f.rule == "pdf-lines" or f.element in ("上边距（天头）", "下边距")]
+    assert findings == []
+    with pdfplumber.open(lo) as pdf:
+        rows = [row for row in _lines(pdf.pages[0]) if row[0]["size"] == 16 and row[0]["bottom"] < 262 * MM]
+    assert abs(rows[-1][0]["bottom"] / MM - (37 + 22 * 225 / 22 - (225 / 22 - 16 / MM) / 2)) < 0.5

@@ -387,3 +387,159 @@ def test_an_svg_seal_is_drawn_in_both_writers(own_templates: Path, tmp_path: Pat
     assert png.mode == "RGBA" and png.getchannel("A").getextrema()[0] == 0  # transparent around the ring
     red = check_pdf(out / "example-stamped.pdf", Templates.open(own_templates).style)
     assert [f for f in red if f.rule == "pdf-stamp"] == []
+
+
+# --- 7.3.5.5: the seal block never alone on a page -----------------------------------------------------------
+
+SENTENCE = "我局将持续跟踪线路运行情况，及时回应群众关切。"
+
+
+def _pushed_reply(templates: Templates, tmp_path: Path) -> tuple[str, int]:
+    """example-stamped.yaml with a paragraph before the closing grown sentence by sentence until, laid out as it
+    comes (no adjustment), the seal block no longer fits under the body: the date's page then opens with body
+    lines carried over, while the page before has at least a line free at its foot. (YAML, that page)"""
+    from replygen.document import Fit
+
+    text = (CONTENT / "2026" / "example-stamped.yaml").read_text(encoding="utf-8")
+    for n in range(1, 30):
+        yaml = text.replace("closing:\n  - 感谢", f"  - {SENTENCE * n}\nclosing:\n  - 感谢")
+        doc = templates.compose(load_reply(Path("pushed.yaml"), yaml))
+        pdf = pdf_of(tmp_path, templates, dataclasses.replace(doc, fit=Fit()), "as-it-comes")
+        number, _, _, _ = end_block(pdf)
+        before = [ln for ln in measure(pdf)[number - 2].lines if ln.size == 16] if number > 1 else []
+        if before and before[-1].bottom + (PITCH - 16 * MM) / 2 <= 262 - PITCH + 0.1:
+            return yaml, number - 1
+    raise AssertionError("no length puts the seal block just past the page end")
+
+
+def test_tightened_lines_keep_the_seal_with_the_body(templates: Templates, tmp_path: Path) -> None:
+    """7.3.5.5 measured: the body's last paragraphs set tighter (no tighter than style.stamp.min_pitch) so that
+    the seal, the organ name and the date stay on the page of the body's last lines, with body lines above them;
+    render says so; the DOCX sets the same paragraphs at the same pitch."""
+    yaml, page = _pushed_reply(templates, tmp_path)
+    reply = tmp_path / "pushed.yaml"
+    reply.write_text(yaml, encoding="utf-8")
+    out = tmp_path / "out"
+    result = _run("render", str(reply), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    notes = re.findall(r"版面调整：第(\d+)页最后 (\d+) 段行距由 28.99 pt 收紧为 ([\d.]+) pt，使印章与正文同页", result.stdout)
+    assert notes and int(notes[0][0]) == page, result.stdout
+    pitch = float(notes[0][2])
+    min_pitch = templates.style.stamp.min_pitch
+    assert min_pitch <= pitch < 28.99
+    pdf = out / "pushed.pdf"
+    number, date, _, body_line = end_block(pdf)
+    assert number == page  # the seal block came back to the page the body ends on
+    [seal] = seal_boxes(pdf, number)
+    assert body_line.bottom < seal[1] and seal[3] > date[4]  # under the body, pressing the date
+    assert_organ_stamp(pdf, ["示例区交通运输局"])
+    lines = [ln for ln in measure(pdf)[number - 1].lines if ln.size == 16 and ln.bottom <= body_line.bottom]
+    gaps = [round(b.top - a.top, 2) for a, b in itertools.pairwise(lines)]
+    assert min(gaps) >= min_pitch * MM - 0.05  # never tighter than the style allows
+    assert min(gaps) == pytest.approx(pitch * MM, abs=0.05) and max(gaps) <= PITCH + 0.05
+    import zipfile
+
+    xml = zipfile.ZipFile(out / "pushed.docx").read("word/document.xml").decode()
+    tightened = xml.count(f'w:line="{int(pitch * 20)}"')
+    assert tightened == int(notes[0][1])  # the same paragraphs, at the same pitch (in twips)
+    if shutil.which("soffice"):
+        from libreoffice import to_pdf
+
+        lo = to_pdf(out / "pushed.docx", tmp_path, templates.style)
+        assert end_block(lo)[0] == page
+
+
+def test_block_carries_body_lines_when_tightening_is_not_enough(templates: Templates, tmp_path: Path) -> None:
+    """example-joint: its two rows of seals need more than tightening page 1 can give, so the block goes to page 2
+    with the body's last line (never alone there), and render says so."""
+    out = tmp_path / "out"
+    result = _run("render", str(CONTENT / "2026" / "example-joint.yaml"), "-o", str(out), "--format", "pdf")
+    assert result.returncode == 0, result.stderr
+    assert ("版面调整：第1页剩余的地方放不下印章和成文日期，最后几段行距收紧到 26 pt 也放不下：已将正文最后 1 行与印章一起移到第2页"
+            in result.stdout), result.stdout
+    number, _, _, body_line = end_block(out / "example-joint.pdf", ("示例区",))
+    assert number == 2 and body_line.page == 2 and body_line.text == "感谢您对我们工作的关心和支持。"
+
+
+# --- the DOCX's 版记 on an even page -------------------------------------------------------------------------
+
+
+def test_docx_imprint_gets_an_even_page_of_its_own(templates: Templates, tmp_path: Path, three_pages: Document) -> None:
+    """The PDF's layout found the text ends on page 3: the DOCX's 版记 is a section of its own that starts on an
+    even page, with empty footers. LibreOffice puts it on page 4 with no page number there; page 3 keeps its."""
+    import zipfile
+
+    from replygen.render import render_document
+
+    outputs, doc = render_document(three_pages, templates, tmp_path / "three", ["docx"])
+    assert doc.fit is not None and doc.fit.imprint_page
+    docx = tmp_path / "three.docx"
+    docx.write_bytes(outputs[docx])
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode()
+    assert xml.count("<w:sectPr") == 2 and '<w:type w:val="evenPage"/>' in xml
+    assert [f for f in check_docx_file(docx, templates) if f.rule == "docx-footer"] == []
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not on PATH")
+    from libreoffice import to_pdf
+
+    pages = measure(to_pdf(docx, tmp_path, templates.style))
+    assert len(pages) == 4
+    page4 = [ln.text for ln in pages[3].lines]
+    assert page4[0].startswith("抄送") and page4[-1].endswith("印发")  # nothing but the 版记
+    assert not any(re.search(r"—\s*\d+\s*—", t) for t in page4)  # no page number
+    assert re.sub(r"\s", "", pages[2].lines[-1].text) == "—3—"
+    assert not any(ln.text.startswith("抄送") for ln in pages[2].lines)
+
+
+def check_docx_file(path: Path, templates: Templates) -> list:
+    from replygen.check.docx import check_docx
+
+    return check_docx(path, templates.style)
+
+
+def test_check_names_a_numbered_imprint_section(templates: Templates, tmp_path: Path, three_pages: Document) -> None:
+    import zipfile
+
+    from replygen.render import render_document
+
+    outputs, _ = render_document(three_pages, templates, tmp_path / "three", ["docx"])
+    data = outputs[tmp_path / "three.docx"]
+    bad = tmp_path / "bad.docx"
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(bad, "w") as dst:
+        for name in src.namelist():
+            part = src.read(name)
+            if name == "word/document.xml":
+                part = part.replace(b'<w:type w:val="evenPage"/>', b'<w:type w:val="nextPage"/>')
+            dst.writestr(name, part)
+    found = [str(f) for f in check_docx_file(bad, templates)]
+    assert any("版记页的起始" in f and "nextPage" in f for f in found), found
+
+
+def test_imprint_after_a_blank_page_when_it_does_not_fit_under_an_even_page(templates: Templates,
+                                                                          tmp_path: Path) -> None:
+    """A letter whose text fills page 2 to its foot: the 版记 does not fit there, so it goes to page 4 with a blank
+    page 3 before it, neither numbered; the DOCX makes the same blank page (LibreOffice shows it alike)."""
+    from replygen.check import check_file
+    from replygen.render import render_document
+
+    text = (CONTENT / "2026" / "example-letter.yaml").read_text(encoding="utf-8")
+    paragraph = "我们认真研究了您的建议，逐项落实到相关处室和区级部门，并按季度跟踪办理进度。" * 3
+    for n in range(0, 12):
+        doc = templates.compose(load_reply(Path("l.yaml"), text.replace("body:\n", "body:\n" + f"  - {paragraph}\n" * n, 1)))
+        outputs, settled = render_document(doc, templates, tmp_path / "letter", ["pdf", "docx"])
+        if settled.fit.blank_page:
+            break
+    else:
+        raise AssertionError("no letter whose 版记 needs a blank page before it")
+    for target, data in outputs.items():
+        target.write_bytes(data)
+        assert check_file(target, templates.style).findings == []
+    produced = [measure(tmp_path / "letter.pdf")]
+    if shutil.which("soffice"):
+        from libreoffice import to_pdf
+
+        produced.append(measure(to_pdf(tmp_path / "letter.docx", tmp_path, templates.style)))
+    for pages in produced:
+        assert len(pages) == 4 and pages[2].lines == []  # blank, without a page number
+        assert [ln.text[:3] for ln in pages[3].lines] == ["抄送："]  # only the 版记 (a letter's has no 印发 line)
+        assert re.sub(r"\s", "", pages[1].lines[-1].text) == "—2—"

@@ -91,9 +91,11 @@ def check_docx(source: Path | BinaryIO, style: Style) -> list[Finding]:
     document = etree.fromstring(parts["word/document.xml"])
     styles = _Styles(etree.fromstring(parts["word/styles.xml"]) if "word/styles.xml" in parts else None)
     settings = etree.fromstring(parts["word/settings.xml"]) if "word/settings.xml" in parts else None
-    sect = _find(document, "w:body/w:sectPr")
+    sections = document.findall("w:body/w:p/w:pPr/w:sectPr", {"w": W}) + document.findall("w:body/w:sectPr", {"w": W})
+    sect = sections[0] if sections else None  # the text's section
     return [*_page(sect, style), *_grid(sect, styles, style), *_theme_fonts(parts),
-            *_paragraphs(document, sect, styles, style), *_footers(sect, settings, parts, style), *_seals(document)]
+            *_paragraphs(document, sect, styles, style), *_footers(sect, settings, parts, style), *_seals(document),
+            *_imprint_section(sections, parts)]
 
 
 _WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -426,6 +428,29 @@ def _footers(sect, settings, parts: dict[str, bytes], style: Style) -> list[Find
         got = _val(_find(_find(p, "w:pPr"), "w:jc")) or "left"
         if got.replace("end", "right").replace("start", "left") != align:
             out.append(Finding("docx-footer", f"{side}页码对齐", got, align, where=f"word/{target}"))
+    return out
+
+
+def _imprint_section(sections: list, parts: dict[str, bytes]) -> list[Finding]:
+    """A section after the text's: the 版记's page of its own (GB/T 9704: 版记 on an even page; neither it nor a
+    blank page before it carries a page number): it starts on an even page (or on the next page, with a blank page
+    made by a page break), and its footers hold no PAGE field."""
+    if len(sections) < 2:
+        return []
+    sect, out = sections[-1], []
+    kind = _val(_find(sect, "w:type")) or "nextPage"
+    after = sections[-2].getparent().getparent().getnext()  # the paragraph after the one ending the text's section
+    blank = after is not None and any(_val(br, "type") == "page" for br in after.iterfind(".//w:br", {"w": W}))
+    if kind != "evenPage" and not (kind == "nextPage" and blank):
+        out.append(Finding("docx-footer", "版记页的起始", kind, "evenPage（版记另起一页时在双页），或 nextPage 后接空白页",
+                           where="最后一节的节属性"))
+    rels = _relationships(parts.get("word/_rels/document.xml.rels"))
+    for ref in sect.iterfind("w:footerReference", {"w": W}):
+        target = rels.get(ref.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"))
+        footer = parts.get(f"word/{target}", b"")
+        if b"PAGE" in footer.upper():
+            out.append(Finding("docx-footer", "版记页页码", "页脚中有 PAGE 域", "不编页码（版记另起一页时，该页和其前的空白页）",
+                               where=f"word/{target}"))
     return out
 
 

@@ -443,9 +443,12 @@ def _page_number(page: Page) -> Line | None:
 
 
 def _pitch(pages_lines) -> float | None:
-    """The line pitch: the median distance between consecutive lines of body text, from the closest ones."""
-    gaps = [b.top - a.top for lines in pages_lines for a, b in itertools.pairwise(lines) if b.top > a.top]
-    if not gaps:
-        return None
-    close = [g for g in gaps if g < 1.5 * min(gaps)]
-    return statistics.median(close)
+    """The line pitch: the median distance between consecutive lines of body text, from the closest ones, on
+    each page; the largest of the pages' (GB/T 9704 7.3.5.5 lets the last paragraphs before a seal be set
+    tighter, so that one page's lines may be closer than the grid's)."""
+    medians = []
+    for lines in pages_lines:
+        gaps = [b.top - a.top for a, b in itertools.pairwise(lines) if b.top > a.top]
+        if gaps:
+            medians.append(statistics.median([g for g in gaps if g < 1.5 * min(gaps)]))
+    return max(medians, default=None)

@@ -26,16 +26,17 @@ from pathlib import Path
 import docx
 from docx.enum.section import WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
+from docx.section import Section
 from docx.shared import Emu, Length, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen import __version__
-from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Paragraph, Seal
+from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Fit, Paragraph, Seal
 from replygen.metadata import metadata_of
 from replygen.output import atomic_write
 from replygen.stamp import Box, Layout, place
@@ -117,24 +118,36 @@ def _build(doc: Document, style: Style) -> bytes:
 
     layout = place(style, doc.paragraphs, doc.stamp, _line_pitch(style) / _TWIPS_PER_PT) if doc.stamp else None
     lefts = {} if layout else signature_lefts(style, doc.paragraphs)
+    fit = doc.fit or Fit()
+    tight = Twips(math.floor(fit.pitch * _TWIPS_PER_PT)) if fit.tighten_from is not None and layout else None
     imprint: list[tuple[DocxParagraph, Paragraph]] = []
     previous: DocxParagraph | None = None
+    after_rule = 0  # twips the next paragraph adds before it, under a rule
     for i, para in enumerate(doc.paragraphs):
         if para.group == LETTERHEAD:
             continue  # set in the first page's header
         if layout and i in layout.indices:
             if i == layout.first:
                 previous = _stamp_block(document, doc, style, styles, layout, previous)
+                after_rule = 0
             continue
         out = previous = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
         role = style.roles[para.role]
+        if after_rule:
+            out.paragraph_format.space_before = Twips(round(role.space_before * _line_pitch(style)) + after_rule)
+        after_rule = _after_rule(style, role)
+        if tight is not None and layout and fit.tighten_from <= i < layout.first:  # 7.3.5.5, as the PDF's layout
+            out.paragraph_format.line_spacing = tight
+            out.paragraph_format.space_before = Twips(round(role.space_before * tight.twips))
         hang = style.hanging_after(role, para.text)
         if hang is not None:
             _hang(out, role.left * style.char_width(role), hang)
         elif para.role in lefts:
             _hang(out, lefts[para.role] * style.char_pitch, 0)
         if para.group == IMPRINT:
+            if not imprint and fit.imprint_page and len(document.paragraphs) > 1:
+                _imprint_section(document, document.paragraphs[-2], out, fit.blank_page)
             imprint.append((out, para))
     if imprint:
         _imprint(imprint, style, ruled=not doc.is_letter)
@@ -191,6 +204,30 @@ def _stamp_block(document: docx.document.Document, doc: Document, style: Style, 
             out.add_run().add_tab()
             _fill_runs(out, doc.paragraphs[placed.index], style)
     return out
+
+
+def _imprint_section(document: docx.document.Document, last: DocxParagraph, first: DocxParagraph,
+                     blank: bool) -> None:
+    """The 版记 on a page of its own (the PDF's layout found that the text ends on an odd page, or, with `blank`,
+    on an even page whose foot could not hold the 版记): the text's section ends with `last`, and the 版记's section
+    (from `first`) has footers of its own that are empty, so that neither its page nor a blank page before it
+    carries a page number (GB/T 9704 7.5). The section starts on an even page: Word and WPS add a blank page
+    themselves should their own layout end the text on an even page (LibreOffice 7.4 does not). With `blank`, the
+    section starts on the next page with the PDF's blank page, made by a page break, so that Word and LibreOffice
+    both follow the PDF."""
+    sentinel = document.element.body.get_or_add_sectPr()
+    last._p.set_sectPr(sentinel.clone())  # the text's section: page numbers, the letter's first page
+    for reference in sentinel.xpath("w:headerReference|w:footerReference"):
+        sentinel.remove(reference)
+    section = Section(sentinel, document.part)
+    section.start_type = WD_SECTION.NEW_PAGE if blank else WD_SECTION.EVEN_PAGE
+    section.different_first_page_header_footer = False
+    for footer in (section.footer, section.even_page_footer):
+        footer.is_linked_to_previous = False  # a footer of its own, empty
+    if blank:
+        page = first.insert_paragraph_before()
+        _hairline(page)
+        page.add_run().add_break(WD_BREAK.PAGE)
 
 
 def _exactly(out: DocxParagraph, height: float, before: float) -> None:
@@ -329,6 +366,18 @@ def _role_style(document: docx.document.Document, style: Style, name: str, role:
         rule = role.rule_below
         _border(ps.element.get_or_add_pPr(), "bottom", rule.width, style.color(rule.color), rule.gap)
     return ps
+
+
+def _after_rule(style: Style, role: Role) -> int:
+    """Twips the paragraph after one with a rule below (the red separator) sets before it, beyond its own space
+    before: the rule lies in whole lines below the text (style.rule_lines), as in the PDF, and what the border
+    and its spacing do not take of them comes here, so that the text after it stays on the grid. (Space after the
+    ruled paragraph would do in Word, but LibreOffice takes the larger of space after and space before.)"""
+    if not role.rule_below:
+        return 0
+    rule = role.rule_below
+    taken = round(rule.gap) + round(rule.width * _EIGHTHS_PER_PT) / _EIGHTHS_PER_PT  # as _border stores them
+    return max(0, style.rule_lines(rule) * _line_pitch(style) - round(taken * _TWIPS_PER_PT))
 
 
 def _fill_runs(out: DocxParagraph, para: Paragraph, style: Style) -> None:
@@ -510,14 +559,15 @@ def _core_properties(document: docx.document.Document, doc: Document) -> None:
 
 
 def _deterministic_zip(data: bytes) -> bytes:
-    """The same package with fixed timestamps and a stable entry order ([Content_Types].xml first)."""
+    """The same package with fixed timestamps and a stable entry order ([Content_Types].xml first). Images (a
+    seal) are stored as they are: a PNG is compressed already, and deflating it again only costs time."""
     src = zipfile.ZipFile(io.BytesIO(data))
     names = sorted(src.namelist(), key=lambda n: (n != "[Content_Types].xml", n))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for name in names:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.startswith("word/media/") else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             dst.writestr(info, _APP_XML if name == "docProps/app.xml" else src.read(name))
     return out.getvalue()

@@ -8,19 +8,21 @@ last page (and carries the last line over when it does not fit).
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import math
+from dataclasses import dataclass, replace
 from functools import cache
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from replygen.document import IMPRINT, LETTERHEAD, Document, Paragraph, Seal
+from replygen.document import IMPRINT, LETTERHEAD, Document, Fit, Paragraph, Seal
 from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
-from replygen.stamp import Layout, place
-from replygen.style import Role, Style, signature_lefts
+from replygen.stamp import Layout, block_indices, place
+from replygen.style import Role, Rule, Style, signature_lefts
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
 # in Chinese text: before an opening quote and after a closing one.
@@ -70,8 +72,9 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
 .{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
 .{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
-.{IMPRINT_PAGE} {{ break-before: page; page: {IMPRINT_PAGE}; }}
+.{IMPRINT_PAGE} {{ break-before: left; page: {IMPRINT_PAGE}; }}
 @page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
+@page :blank {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]
     if letter:
         css.append(_letter_css(style))
@@ -83,6 +86,8 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 """)
     for name, role in style.roles.items():
         css.append(f".{name} {{ {_role_css(style, role, fonts)} }}")
+        if role.rule_below:
+            css.append(_rule_css(style, name, role.rule_below))
         css.append(f".{name} .{SQUEEZED} {{ letter-spacing: {_letter_spacing(style, role) - role.size / 2:.2f}pt }}")
     for name, inline in style.inline.items():
         rules = []
@@ -152,10 +157,18 @@ def _role_css(style: Style, role: Role, fonts: dict[str, ResolvedFont]) -> str:
     ]
     if role.color:
         rules.append(f"color: {style.color(role.color)}")
-    if role.rule_below:
-        r = role.rule_below
-        rules.append(f"border-bottom: {r.width:.3f}pt solid {style.color(r.color)}; padding-bottom: {r.gap:.3f}pt")
+    if role.rule_below:  # the rule itself is the ::after box (_rule_css) in these whole lines
+        rules.append(f"position: relative; padding-bottom: {style.rule_lines(role.rule_below) * _floor(style.line_pitch):.3f}pt")
     return "; ".join(rules)
+
+
+def _rule_css(style: Style, name: str, rule: Rule) -> str:
+    """A rule `gap` below a paragraph's text (the red separator under the 发文字号), drawn in the whole lines the
+    paragraph keeps below its text (style.rule_lines), so that it takes no room of its own and the text after
+    it stays on the page's grid."""
+    below = style.rule_lines(rule) * _floor(style.line_pitch) - rule.gap - rule.width
+    return (f'.{name}::after {{ content: ""; position: absolute; left: 0; right: 0; bottom: {below:.3f}pt; '
+            f"height: 0; border-top: {rule.width:.3f}pt solid {style.color(rule.color)}; }}")
 
 
 _CLOSING_LEFT = "，。、）”》〕】’」』"
@@ -196,15 +209,23 @@ def _runs_html(runs) -> str:
     return "".join(out)
 
 
-def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None) -> str:
-    """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date)."""
+def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None,
+                    index: int | None = None, pitch: float | None = None) -> str:
+    """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date);
+    `index` marks a paragraph of the flow with its place in the document, for measuring the layout (settle);
+    `pitch` sets its lines (and its space before) at a line pitch other than the grid's (7.3.5.5)."""
     role = style.role(p.role)
-    attrs = ""
+    rules = []
     hang = style.hanging_after(role, p.text)
     if hang is not None:
-        attrs = f' style="text-indent: {-hang:.3f}pt; padding-left: {role.left * style.char_width(role) + hang:.3f}pt"'
+        rules.append(f"text-indent: {-hang:.3f}pt; padding-left: {role.left * style.char_width(role) + hang:.3f}pt")
     elif left is not None:
-        attrs = f' style="padding-left: {left * style.char_pitch:.3f}pt; text-indent: 0"'
+        rules.append(f"padding-left: {left * style.char_pitch:.3f}pt; text-indent: 0")
+    if pitch is not None:
+        rules.append(f"line-height: {pitch:.2f}pt; margin-top: {role.space_before * pitch:.3f}pt")
+    attrs = f' style="{"; ".join(rules)}"' if rules else ""
+    if index is not None:
+        attrs += f' data-i="{index}"'
     left, right = p.split()
     if right or role.align == "split":
         body = f"<span>{_runs_html(left)}</span><span>{_runs_html(right)}</span>"
@@ -212,11 +233,13 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 
-def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True,
-            imprint_page: bool = False) -> str:
+def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
     """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
-    becomes the last paragraph's footnote, or, with `imprint_page`, the footnote of a page of its own."""
+    becomes the last paragraph's footnote, or, when the layout decided so (doc.fit), the footnote of a page of its
+    own; the paragraphs the layout tightened (7.3.5.5) are set at their pitch."""
     letter = doc.is_letter
+    fit = doc.fit or Fit()
+    imprint_page = fit.imprint_page
     letterhead = [p for p in doc.paragraphs if p.group == LETTERHEAD]
     body = [i for i, p in enumerate(doc.paragraphs) if p.group not in (IMPRINT, LETTERHEAD)]
     imprint = [p for p in doc.paragraphs if p.group == IMPRINT]
@@ -238,10 +261,12 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
         p = doc.paragraphs[i]
         if layout and i in layout.indices:
             if i == layout.first:
-                parts.append(_stamp_html(doc, style, layout))
+                parts.append(_stamp_html(doc, style, layout, seal_url if inline_css else seal_address))
             continue
         extra = footnote if i == carrier and not imprint_page else ""
-        parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role)))
+        tight = fit.pitch if fit.tighten_from is not None and fit.tighten_from <= i and layout and i < layout.first \
+            else None
+        parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role), index=i, pitch=tight))
     if imprint_page and footnote:
         parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
     head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
@@ -252,18 +277,30 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
 
 
 def seal_url(seal: Seal) -> str | None:
-    """A seal image as the data: URL the PDF embeds (the only form in which the fetcher lets it in)."""
+    """A seal image as a data: URL (a page a browser shows, and seal_pdf)."""
     if seal.image is None:
         return None
     return f"data:{seal.mime};base64,{base64.b64encode(seal.image).decode('ascii')}"
 
 
-def _stamp_html(doc: Document, style: Style, layout: Layout) -> str:
+SEAL_SCHEME = "replygen-seal"
+
+
+def seal_address(seal: Seal) -> str | None:
+    """A seal image as the PDF's HTML names it: an address made of the image's SHA-256, which the fetcher answers
+    with the image itself and nothing else does. (As a data: URL, a 50 KB seal cost WeasyPrint's HTML parser more
+    than the rest of the reply.)"""
+    if seal.image is None:
+        return None
+    return f"{SEAL_SCHEME}:{hashlib.sha256(seal.image).hexdigest()}"
+
+
+def _stamp_html(doc: Document, style: Style, layout: Layout, address=seal_address) -> str:
     """The stamped end block: a box as tall as its lines; each line placed in it, each seal image behind them at
     its physical size (a hand stamp's seal leaves its space empty)."""
     out = [f'<div class="{STAMP_BLOCK}" style="height: {layout.height:.3f}pt">']
     for box, seal in layout.seals:
-        url = seal_url(seal)
+        url = address(seal)
         if url:
             out.append(f'<img src="{url}" alt="" style="left: {box.x:.3f}pt; top: {box.y:.3f}pt; '
                        f'width: {box.width:.3f}pt; height: {box.height:.3f}pt">')
@@ -285,18 +322,22 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 def _weasyprint():
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class OwnResources(URLFetcher):
         """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):
         any other URL, however it got into the HTML or CSS, is refused, never fetched, and remembered."""
 
-        def __init__(self, allowed: frozenset[str]):
+        def __init__(self, allowed: frozenset[str], seals: tuple[Seal, ...] = ()):
             super().__init__(allowed_protocols=("file", "data"))
             self.allowed = allowed
+            self.seals = {seal_address(seal): seal for seal in seals if seal.image is not None}
             self.refused: list[str] = []
 
         def fetch(self, url: str, headers: dict | None = None):
+            if url in self.seals:
+                seal = self.seals[url]
+                return URLFetcherResponse(url, seal.image, {"Content-Type": seal.mime})
             if url not in self.allowed:
                 self.refused.append(url)
                 raise ValueError(f"refused: {url[:200]}")
@@ -337,16 +378,19 @@ def _refuse(refused: list[str]) -> None:
 
 class _SealImages(dict):
     """WeasyPrint's image cache, kept across renders for seal images only (a batch stamps every reply with the
-    same seal: decoded and compressed once). Only data: URLs of images this writer made go in, and only once the
-    fetcher let them through, so the cache never answers for a URL the fetcher would refuse."""
+    same seal: decoded and compressed once). Only seal addresses go in (seal_address: the SHA-256 of the image),
+    once the fetcher served them: the cache can only ever answer an address with the image whose hash it is, which
+    is what that document's fetcher would have served."""
 
     LIMIT = 32
 
     def __setitem__(self, key: str, value: object) -> None:
-        seal = key.startswith(("data:image/png;base64,", "data:image/svg+xml;base64,"))
+        seal = key.startswith(f"{SEAL_SCHEME}:")
         if value is not None and (seal or ":" not in key):  # a seal, or WeasyPrint's data derived from one
             if len(self) >= self.LIMIT:
                 self.clear()
+            if seal and hasattr(value, "get_x_object"):
+                _keep_x_objects(value)
             super().__setitem__(key, value)
 
     def __contains__(self, url: object) -> bool:
@@ -356,33 +400,198 @@ class _SealImages(dict):
 _SEAL_IMAGES = _SealImages()
 
 
+def _keep_x_objects(image) -> None:
+    """Make a cached raster image write its PDF streams once. WeasyPrint's image keeps the PNG but, for every
+    PDF, decodes it, splits off the alpha channel and compresses both again (RasterImage.get_x_object): two
+    thirds of what a seal added to a PDF's time. The streams made the first time are kept as bytes, and each PDF
+    gets fresh stream objects around them, since writing a PDF numbers its objects and turns the mask into a
+    reference in place."""
+    import pydyf
+
+    made: dict[tuple, pydyf.Stream] = {}
+    make = image.get_x_object
+
+    def kept(stream: pydyf.Stream) -> pydyf.Stream:
+        extra = pydyf.Dictionary(stream.extra)
+        if isinstance(extra.get("SMask"), pydyf.Stream):
+            extra["SMask"] = kept(extra["SMask"])
+        return pydyf.Stream([item if isinstance(item, bytes) else item.data for item in stream.stream], extra,
+                            stream.compress)
+
+    def get_x_object(interpolate: bool, dpi_ratio: float) -> pydyf.Stream:
+        key = (interpolate, dpi_ratio)
+        if key not in made:
+            made[key] = kept(make(interpolate, dpi_ratio))
+        return kept(made[key])
+
+    image.get_x_object = get_x_object
+
+
 def render_pdf(doc: Document, style: Style, standard: str | None = None) -> bytes:
     """`standard`: None (plain PDF) or a key of pdfmeta.STANDARDS ("pdfa-2b"); metadata is written either way."""
+    return render_settled(doc, style, standard)[1]
+
+
+def render_settled(doc: Document, style: Style, standard: str | None = None) -> tuple[Document, bytes]:
+    """The PDF, and the document with what its layout decided (settle), which the DOCX then follows."""
     from replygen.writers.pdfmeta import pdf_options
 
     options = pdf_options(doc, standard)
     finisher = options.pop("finisher")
-    return _written(lay_out(doc, style, **options), doc, style, finisher, options)
+    doc, rendered = settle(doc, style, **options)
+    return doc, _written(rendered, doc, style, finisher, options)
 
 
 def lay_out(doc: Document, style: Style, **options: object):
     """The document laid out by WeasyPrint and not yet written: render_pdf writes it, review measures it.
-    When the document wants its 版记 on an even page and the text ends on an odd one, it is laid out again with
-    the 版记 on a page of its own (the second layout only then). `options`: WeasyPrint's rendering options."""
+    `options`: WeasyPrint's rendering options."""
+    return settle(doc, style, **options)[1]
+
+
+TIGHTENED_ROLES = ("salutation", "body", "heading-1", "heading-2", "heading-3", "heading-4", "attachment",
+                   "attachment-first")
+"""the roles 7.3.5.5 may set at a tighter pitch: the body's text, never a title or the head"""
+
+
+def settle(doc: Document, style: Style, **options: object):
+    """(the document with `fit` set, its WeasyPrint layout): the decisions only a layout can make, made once, so
+    that both writers follow them. A document already settled is laid out as it says.
+
+    1. GB/T 9704 7.3.5.5, a stamped end block: the block keeps together and with the body line before it (the
+       stylesheet), so that when the space left on a page cannot hold it, it goes to the next page with the
+       body's last lines. Then the last paragraphs are set at a tighter line pitch, down to the style's
+       `stamp.min_pitch`, so that the block stays on the page the body ends on; when that is not enough, the
+       block keeps the lines it carried along (it never stands alone on a page).
+    2. The 版记 on an even page: when the pages come out odd, it is laid out again with the 版记 on a page of its
+       own, the next even one (the only case that takes a second layout, besides 7.3.5.5's). That is the page after
+       the text's when the text ends on an odd page, else there is a blank page before it (the text ended on an
+       even page, but the 版记 did not fit at its foot); neither page carries a number."""
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
-    own = fetcher(allowed | {url for seal in (doc.stamp.seals if doc.stamp else ()) if (url := seal_url(seal))})
+    own = fetcher(allowed, doc.stamp.seals if doc.stamp else ())
 
-    def laid_out(imprint_page: bool):
-        html = to_html(doc, style, fonts, inline_css=False, imprint_page=imprint_page)
-        return weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
-                                                                    cache=_SEAL_IMAGES, **options)
+    def laid_out(fit: Fit):
+        html = to_html(replace(doc, fit=fit), style, fonts, inline_css=False)
+        rendered = weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
+                                                                        cache=_SEAL_IMAGES, **options)
+        _refuse(own.refused)
+        return rendered
 
-    rendered = laid_out(False)
-    if doc.imprint_even and any(p.group == IMPRINT for p in doc.paragraphs) and len(rendered.pages) % 2:
-        rendered = laid_out(True)
-    _refuse(own.refused)
-    return rendered
+    if doc.fit is not None:
+        return doc, laid_out(doc.fit)
+    fit = Fit()
+    rendered = laid_out(fit)
+    if doc.stamp is not None:
+        fit, rendered = _fit_stamp(doc, style, rendered, laid_out)
+    if doc.imprint_even and doc.has_imprint and not fit.imprint_page and len(rendered.pages) % 2:
+        fit = replace(fit, imprint_page=True)
+        rendered = laid_out(fit)
+    if fit.imprint_page:  # on the next even page: after a blank one when the text ends on an even page
+        text = max((pc.page for pc in _pieces(rendered)), default=0) + 1
+        fit = replace(fit, blank_page=len(rendered.pages) - text == 2)
+    return replace(doc, fit=fit), rendered
+
+
+_PX_PER_PT = 4 / 3  # WeasyPrint lays out in CSS pixels
+_SLACK = 2.0
+"""pt a tightened page keeps free at its foot (7.3.5.5), so that Word and LibreOffice, whose lines differ from
+WeasyPrint's by fractions of a point, still keep the block on that page"""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A paragraph of the flow (index) or the stamped end block (None) on one page, as laid out, in px."""
+
+    page: int
+    index: int | None
+    top: float
+    """its margin box's top"""
+    bottom: float
+    """its border box's bottom"""
+    lines: int
+
+
+def _pieces(rendered) -> list[_Piece]:
+    """The flow's paragraphs (marked by to_html with data-i) and the stamp block, page by page, in order."""
+    out = []
+    for number, page in enumerate(rendered.pages):
+        stack = list(reversed(page._page_box.children[:1]))
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            index = element.get("data-i") if element is not None and box.element_tag == "p" else None
+            block = element is not None and STAMP_BLOCK in (element.get("class") or "").split()
+            if index is not None or block:
+                lines = sum(1 for child in box.children if type(child).__name__ == "LineBox") or 1
+                out.append(_Piece(number, None if block else int(index), box.position_y,
+                                  box.border_box_y() + box.border_height(), lines))
+                continue
+            stack.extend(reversed(getattr(box, "children", None) or []))
+    return out
+
+
+def _area_bottom(page) -> float:
+    box = page._page_box
+    return box.content_box_y() + box.height
+
+
+def _footnote_height(page) -> float:
+    return sum(c.margin_height() for c in page._page_box.children if type(c).__name__ == "FootnoteAreaBox")
+
+
+def _fit_stamp(doc: Document, style: Style, rendered, laid_out) -> tuple[Fit, object]:
+    """7.3.5.5 (see settle): the layout as it came when the block fits where the body ends, else the last
+    paragraphs tightened just enough, else the block with the lines it carried to the next page."""
+    pieces = _pieces(rendered)
+    block = next((pc for pc in pieces if pc.index is None), None)
+    if block is None or block.page == 0:
+        return Fit(), rendered
+    carried = [pc for pc in pieces if pc.page == block.page and pc.index is not None and pc.top < block.top]
+    before = [pc for pc in pieces if pc.page == block.page - 1]
+    limit = _area_bottom(rendered.pages[block.page - 1])
+    grid = _floor(style.line_pitch)
+    if not carried or not before or limit - max(pc.bottom for pc in before) < grid * _PX_PER_PT - 0.5:
+        return Fit(), rendered  # the page before is full: the block follows the body's lines where they are
+    lines = sum(pc.lines for pc in carried)
+    fallback = Fit(grid_pitch=grid, carried=lines, page=block.page + 1)
+    # the body's last paragraphs before the block, back to the first that starts before the page before
+    start = block_indices(doc.paragraphs)[0]
+    first_page = {}
+    for pc in pieces:
+        if pc.index is not None:
+            first_page.setdefault(pc.index, pc.page)
+    tightened: list[int] = []
+    for i in sorted((i for i in first_page if i < start), reverse=True):
+        if doc.paragraphs[i].role not in TIGHTENED_ROLES or first_page[i] < block.page - 1:
+            break
+        tightened.append(i)
+    if not tightened:
+        return fallback, rendered
+    fallback = replace(fallback, min_pitch=style.stamp.min_pitch)
+    first = tightened[-1]
+    ours = [pc for pc in pieces if pc.index in tightened]
+    top = min((pc.top for pc in ours if pc.page == block.page - 1), default=max(pc.bottom for pc in before))
+    spaces = sum(style.role(doc.paragraphs[i].role).space_before for i in tightened)
+    # when the block ends the text, the 版记 is the footnote of the paragraph before it and comes along, unless it
+    # will take a page of its own (when this page is odd); after 附注 lines it is theirs, and they may follow on
+    # the next page, as they do whenever the block itself just fits
+    imprint_page = doc.imprint_even and doc.has_imprint and block.page % 2 == 1
+    ends = not any(pc.index is not None and pc.index > start for pc in pieces)
+    footnote = _footnote_height(rendered.pages[block.page]) if ends and not imprint_page else 0
+    # a little room to spare, for the DOCX: Word and LibreOffice round pitches to twips, measure their own lines
+    room = limit - top - (block.bottom - block.top) - footnote - _SLACK * _PX_PER_PT
+    pitch = math.floor(room / _PX_PER_PT / (sum(pc.lines for pc in ours) + spaces) * 100) / 100
+    pitch = min(pitch, grid - 0.05)
+    for _ in range(3):  # the first try nearly always fits: the room was measured
+        if pitch < style.stamp.min_pitch:
+            break
+        fit = Fit(imprint_page=imprint_page, tighten_from=first, pitch=pitch, grid_pitch=grid, page=block.page,
+                  min_pitch=style.stamp.min_pitch)
+        tried = laid_out(fit)
+        if any(pc.index is None and pc.page == block.page - 1 for pc in _pieces(tried)):
+            return fit, tried
+        pitch = round(pitch - 0.25, 2)
+    return fallback, rendered
 
 
 def write_laid_out(laid_out, doc: Document, style: Style) -> bytes:

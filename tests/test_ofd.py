@@ -21,9 +21,9 @@ from replygen.render import document_for, render_all
 from conftest import CONTENT, SEED_YAML
 from ofdraster import render_pages
 
-REPLIES = [p for p in sorted(CONTENT.rglob("*.yaml"))
-           if not re.search(r"^stamped: (seal|signature)", p.read_text(encoding="utf-8"), re.M)]
-"""The replies an OFD can hold: the OFD writer refuses images, so not those that draw seal images."""
+REPLIES = sorted(CONTENT.rglob("*.yaml"))
+SEALED = [p.stem for p in REPLIES if re.search(r"^stamped: (seal|signature)", p.read_text(encoding="utf-8"), re.M)]
+"""the replies that draw seal images"""
 DPI = 100
 # Tolerance for page images: "ink" is any pixel darker than 230/255, so that a hairline antialiased to light grey
 # counts in both images; the measure is the ink in one image farther than one pixel (0.25 mm at 100 dpi) from any
@@ -65,6 +65,57 @@ def test_easyofd_reads_the_pdfs_text_page_by_page(name: str, rendered, tmp_path:
         assert _plain(got) == _plain(want), f"第{number}页"
     fonts = reader.data[0]["fonts"]
     assert fonts and all(font.get("font_b64") for font in fonts.values())  # each font is a file in the package
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_seals_lie_behind_the_text(name: str, rendered) -> None:
+    _, ofd = rendered[name]
+    z = zipfile.ZipFile(io.BytesIO(ofd))
+    pages = sorted(n for n in z.namelist() if n.endswith("/Content.xml"))
+    kinds = [re.findall(r"<ofd:(ImageObject|TextObject)", z.read(n).decode()) for n in pages]
+    assert any("ImageObject" in k for k in kinds)
+    for k in kinds:
+        assert "ImageObject" not in k or k.index("TextObject") > max(i for i, v in enumerate(k) if v == "ImageObject")
+
+
+def _pdf_images(pdf: bytes) -> list[list[tuple[float, ...]]]:
+    """Each page's images: (left, top, width, height) in millimetres from the page's top-left corner."""
+    import pypdfium2.raw as raw
+
+    document = pdfium.PdfDocument(pdf)
+    out = []
+    for page in document:
+        height = page.get_height()
+        boxes = []
+        for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE]):
+            left, bottom, right, top = obj.get_bounds()
+            boxes.append(tuple(v * 25.4 / 72 for v in (left, height - top, right - left, top - bottom)))
+        out.append(boxes)
+    return out
+
+
+@pytest.mark.parametrize("name", SEALED)
+def test_easyofd_finds_each_seal_image_where_the_pdf_draws_it(name: str, rendered, tmp_path: Path,
+                                                               monkeypatch) -> None:
+    import base64
+
+    from easyofd import OFD
+
+    pdf, ofd = rendered[name]
+    monkeypatch.chdir(tmp_path)
+    reader = OFD()
+    reader.read(ofd, fmt="binary")
+    images, pages = reader.data[0]["images"], reader.data[0]["page_info"]
+    expected = _pdf_images(pdf)
+    assert any(expected)
+    for number, boxes in enumerate(expected, start=1):
+        found = pages[number - 1]["img_list"]
+        assert len(found) == len(boxes), f"第{number}页"
+        for got, want in zip(sorted(i["pos"] for i in found), sorted(boxes), strict=True):
+            assert got == pytest.approx(want, abs=0.002), f"第{number}页"
+        for image in found:
+            picture = Image.open(io.BytesIO(base64.b64decode(images[image["ResourceID"]]["imgb64"])))
+            assert picture.format == "PNG" and picture.mode == "RGBA"  # the seal's transparent ground kept
 
 
 @pytest.mark.parametrize("name", [p.stem for p in REPLIES])
@@ -110,6 +161,27 @@ def test_pages_look_like_the_pdfs(name: str, rendered, tmp_path: Path) -> None:
         assert _stray(a, b) <= STRAY_INK, f"第{number}页：见 {tmp_path}"
 
 
+def test_seals_are_read_from_classic_and_compressed_cross_reference_tables(rendered) -> None:
+    """WeasyPrint writes object and cross-reference streams; the image reader also reads a classic table (qpdf
+    rewrites the PDF without object streams) and finds the same seal, pixel for pixel, in the same place."""
+    import pikepdf
+
+    from replygen.ofd.layout import read_layout
+
+    pdf, _ = rendered["example-stamped"]
+    out = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as classic:
+        classic.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    assert b"/ObjStm" in pdf and b"/ObjStm" not in out.getvalue() and b"\nxref" in out.getvalue()
+    ours = [p for page in read_layout(pdf).pages for p in page.pictures]
+    theirs = [p for page in read_layout(out.getvalue()).pages for p in page.pictures]
+    assert len(ours) == len(theirs) == 1
+    for a, b in zip(ours, theirs, strict=True):
+        assert a.matrix == pytest.approx(b.matrix)
+        pixels = [np.asarray(Image.open(io.BytesIO(p.data))) for p in (a, b)]
+        assert pixels[0].shape[2] == 4 and np.array_equal(*pixels)
+
+
 def test_the_image_comparison_catches_a_1mm_shift(rendered) -> None:
     pdf, ofd = rendered["245"]
     page = render_pages(ofd, DPI)[0]
@@ -127,6 +199,13 @@ def test_ofd_bytes_are_reproducible_and_carry_metadata(rendered, templates, tmp_
     assert "<ofd:CustomData Name=\"发文字号\">沪市监提〔2026〕245号</ofd:CustomData>" in root
     assert "<ofd:Title>对市政协十四届四次会议第0688号提案的答复</ofd:Title>" in root
     assert z.namelist()[0] == "OFD.xml"
+
+
+def test_a_sealed_ofd_is_the_same_bytes_in_another_process(rendered, tmp_path: Path) -> None:
+    _, ofd = rendered["example-stamped"]
+    done = run("render", str(CONTENT / "2026" / "example-stamped.yaml"), "-o", "out", "--format", "ofd", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "example-stamped.ofd").read_bytes() == ofd
 
 
 def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess[str]:

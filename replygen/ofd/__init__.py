@@ -6,8 +6,9 @@ justification, letter-spacing, the 避头尾 line breaks and the page numbers in
 drawn, including SVG backgrounds (the 信函格式 double lines) — and it is a stable, documented format, where the
 box tree and Pango glyph strings are WeasyPrint internals that change between releases. The font programs are
 the subsets WeasyPrint embedded in that PDF, so the OFD shows the same glyphs and no 5–8 MB CJK face is
-subset twice; fontTools checks each one can be embedded and maps every character it shows (fonts.py).
-package.py writes the OFD.
+subset twice; fontTools checks each one can be embedded and maps every character it shows (fonts.py). Images
+(seals) are the PDF's image streams with their soft masks as PNG alpha (pdffile.py, images.py). package.py writes
+the OFD.
 """
 
 from __future__ import annotations

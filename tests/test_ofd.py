@@ -231,17 +231,25 @@ def _rezip(ofd: bytes, drop: str | None = None, edit: tuple[str, str, str] | Non
 
 def test_check_names_the_fault_in_a_broken_ofd(rendered, tmp_path: Path) -> None:
     _, ofd = rendered["245"]
+    _, sealed = rendered["example-stamped"]
     font = next(n for n in zipfile.ZipFile(io.BytesIO(ofd)).namelist() if n.startswith("Doc_0/Res/font_"))
+    z = zipfile.ZipFile(io.BytesIO(sealed))
+    image = next(n for n in z.namelist() if n.startswith("Doc_0/Res/image_"))
+    page = next(n for n in z.namelist() if n.endswith("/Content.xml") and b"<ofd:ImageObject" in z.read(n))
+    resource = re.search(r'ResourceID="(\d+)"', z.read(page).decode()).group(1)  # type: ignore[union-attr]
     cases = {
         "truncated.ofd": (ofd[: len(ofd) // 2], "zip 结构损坏或文件被截断"),
         "no-docbody.ofd": (_rezip(ofd, edit=("OFD.xml", "ofd:DocBody", "ofd:Body")), "没有 DocBody"),
         "no-font.ofd": (_rezip(ofd, drop=font), f"字体文件 {font} 不在包中"),
+        "no-image.ofd": (_rezip(sealed, drop=image), f"引用的文件 {image} 不在包中"),
+        "no-medium.ofd": (_rezip(sealed, edit=(page, f'ResourceID="{resource}"', 'ResourceID="999"')),
+                          "图像引用了未声明的多媒体资源 ID 999"),
     }
     for name, (data, _) in cases.items():
         (tmp_path / name).write_bytes(data)
-    good = tmp_path / "good.ofd"
-    good.write_bytes(ofd)
-    assert run("check", str(good), cwd=tmp_path).returncode == 0
+    for good, data in (("good.ofd", ofd), ("sealed.ofd", sealed)):
+        (tmp_path / good).write_bytes(data)
+        assert run("check", good, cwd=tmp_path).returncode == 0, good
     for name, (_, message) in cases.items():
         done = run("check", name, cwd=tmp_path)
         assert done.returncode == 1, name

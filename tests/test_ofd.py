@@ -263,6 +263,25 @@ def test_check_compares_the_text_with_the_pdf_beside_it(rendered, tmp_path: Path
     done = run("check", "245.ofd", cwd=tmp_path)
     assert done.returncode == 1
     assert "ofd-text" in done.stdout and "第1页" in done.stdout
+    assert "245.ofd：1 处未通过 OFD 检查（GB/T 33190）" in done.stdout and "9704" not in done.stdout
+
+
+def test_check_says_what_it_verified_in_an_ofd_and_claims_no_layout_standard(rendered, tmp_path: Path) -> None:
+    pdf, ofd = rendered["245"]
+    for folder in ("alone", "pair"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "245.ofd").write_bytes(ofd)
+    (tmp_path / "pair" / "245.pdf").write_bytes(pdf)
+    alone = run("check", str(Path("alone", "245.ofd")), cwd=tmp_path)
+    pair = run("check", str(Path("pair", "245.ofd")), str(Path("pair", "245.pdf")), cwd=tmp_path)
+    assert alone.returncode == pair.returncode == 0
+    lines = {line.split("：", 1)[0]: line.split("：", 1)[1] for line in (alone.stdout + pair.stdout).splitlines()
+             if line.startswith(("alone", "pair"))}
+    assert lines == {
+        str(Path("alone", "245.ofd")): "OFD 结构、字体与图像检查通过（GB/T 33190；同目录没有同名 PDF，未比对文字）",
+        str(Path("pair", "245.ofd")): "OFD 结构、字体、图像与文字检查通过（GB/T 33190；文字与 245.pdf 一致）",
+        str(Path("pair", "245.pdf")): "符合 GB/T 9704-2012",
+    }
 
 
 def test_a_font_that_may_not_be_embedded_is_refused(tmp_path: Path) -> None:

@@ -27,8 +27,9 @@ def check_file(path: Path, style: Style) -> Report:
 
             report.findings = check_pdf(path, style) + check_pdfa(path)
         elif suffix == ".ofd":
-            from replygen.check.ofd import OfdError, check_ofd
+            from replygen.check.ofd import OfdError, check_ofd, verdicts
 
+            report.passed, report.failed = verdicts(path)
             try:
                 report.findings = check_ofd(path)
             except OfdError as exc:

@@ -133,6 +133,17 @@ def _images_open(z: zipfile.ZipFile, media: dict[str, str]) -> list[Finding]:
     return findings
 
 
+def verdicts(path: Path) -> tuple[str, str]:
+    """The report's words for an OFD that passes and one that does not: what was checked, which is the package
+    against GB/T 33190 and its text against the PDF beside it, not the layout against GB/T 9704."""
+    pdf = path.with_suffix(".pdf")
+    if pdf.is_file():
+        passed = f"OFD 结构、字体、图像与文字检查通过（GB/T 33190；文字与 {pdf.name} 一致）"
+    else:
+        passed = "OFD 结构、字体与图像检查通过（GB/T 33190；同目录没有同名 PDF，未比对文字）"
+    return passed, "处未通过 OFD 检查（GB/T 33190）"
+
+
 def check_ofd(path: Path) -> list[Finding]:
     pages, findings = _pages(path)
     pdf = path.with_suffix(".pdf")

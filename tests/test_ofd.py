@@ -36,7 +36,7 @@ STRAY_INK = 0.01
 
 
 def _plain(text: str) -> str:
-    return "".join(c for c in text if not c.isspace() and c not in "\u200b\ufffe")
+    return "".join(c for c in text.replace("\ufffe", "-") if not c.isspace() and c != "\u200b")  # as check does
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +159,67 @@ def test_pages_look_like_the_pdfs(name: str, rendered, tmp_path: Path) -> None:
     for number, (a, b) in enumerate(zip(mine, theirs, strict=True), start=1):
         a.save(tmp_path / f"{number}-ofd.png")
         assert _stray(a, b) <= STRAY_INK, f"第{number}页：见 {tmp_path}"
+
+
+def _origins_agree_with_pdfminer(pdf: bytes) -> None:
+    """Every visible glyph's origin on each page, as layout.py reads it and as pdfminer (pdfplumber) does: the same
+    characters at the same x, to 0.01 pt. pdfium is not the reference here: it ignores a TJ adjustment that follows
+    an empty string (WeasyPrint writes one where a line changes font), and MuPDF draws such a glyph where pdfminer
+    and layout.py put it."""
+    import pdfplumber
+
+    from replygen.ofd.layout import read_layout
+
+    ours = read_layout(pdf).pages
+    with pdfplumber.open(io.BytesIO(pdf)) as theirs:
+        assert len(ours) == len(theirs.pages)
+        for number, (page, other) in enumerate(zip(ours, theirs.pages, strict=True), start=1):
+            mine = sorted((c, round(x, 2)) for run in page.runs for c, x in zip(run.text, run.xs, strict=True)
+                          if not c.isspace())
+            found = sorted((c["text"], round(c["x0"], 2)) for c in other.chars if c["text"].strip())
+            assert [c for c, _ in mine] == [c for c, _ in found], f"第{number}页"
+            assert max((abs(a[1] - b[1]) for a, b in zip(mine, found, strict=True)), default=0) <= 0.011, f"第{number}页"
+
+
+@pytest.mark.parametrize("name", [p.stem for p in REPLIES])
+def test_glyph_origins_agree_with_pdfminer(name: str, rendered) -> None:
+    _origins_agree_with_pdfminer(rendered[name][0])
+
+
+def test_a_line_that_changes_font_keeps_its_positions(templates, tmp_path: Path) -> None:
+    """「︰」 is not in the body font: WeasyPrint sets it in a fallback font, and each switch starts a TJ with an
+    empty string and the letter-spacing adjustment."""
+    from replygen.writers.pdf import render_pdf
+
+    source = SEED_YAML.read_text(encoding="utf-8").replace("党和国家高度重视标准化工作。", "党和国家︰高度重视︰标准化工作。")
+    (tmp_path / "245.yaml").write_text(source, encoding="utf-8")
+    pdf = render_pdf(document_for(tmp_path / "245.yaml", templates), templates.style)
+    assert b"[<>" in b"".join(pikepdf_contents(pdf))
+    _origins_agree_with_pdfminer(pdf)
+
+
+def pikepdf_contents(pdf: bytes) -> list[bytes]:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return [page.Contents.read_bytes() for page in document.pages]
+
+
+def test_a_hyphen_that_ends_a_line_is_a_hyphen(templates, tmp_path: Path) -> None:
+    """pdfium reads it as U+FFFE; layout.py keeps the PDF's "-" (an XML-safe character), and check compares the two."""
+    import weasyprint
+
+    from replygen.ofd import render_ofd
+
+    pdf = weasyprint.HTML(string='<body style="width: 60px; font: 12px serif">abcdef-ghijkl mnopq-rstuv</body>').write_pdf()
+    assert "\ufffe" in pdf_page_texts(pdf)[0]
+    ofd = render_ofd(document_for(SEED_YAML, templates), templates.style, pdf)
+    content = zipfile.ZipFile(io.BytesIO(ofd)).read("Doc_0/Pages/Page_0/Content.xml").decode()
+    assert "abcdef-" in content and "\x02" not in content
+    (tmp_path / "h.pdf").write_bytes(pdf)
+    (tmp_path / "h.ofd").write_bytes(ofd)
+    done = run("check", "h.ofd", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_seals_are_read_from_classic_and_compressed_cross_reference_tables(rendered) -> None:

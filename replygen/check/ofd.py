@@ -169,7 +169,8 @@ def pdf_page_texts(pdf: Path | bytes) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    return "".join(c for c in text if not c.isspace() and c not in "\u200b\ufffe")
+    """The text without whitespace and zero-width spaces; pdfium reads a hyphen that ends a line as U+FFFE."""
+    return "".join(c for c in text.replace("\ufffe", "-") if not c.isspace() and c != "\u200b")
 
 
 def _against_pdf(ofd_pages: list[str], pdf: Path) -> list[Finding]:

@@ -1,9 +1,9 @@
-"""The PDF's image XObjects as stored (dictionary and encoded data, and their soft masks'), which pdfium does not
-give: it decodes an image's pixels without its soft mask, and a seal is red ink on a transparent ground.
+"""The PDF as objects: a small reader of what pydyf writes, for layout.py to read the pages from.
 
-A small reader of what pydyf writes: classic cross-reference tables and compressed ones (cross-reference and
-object streams), FlateDecode, direct or indirect /Length; anything else is a PdfFileError. An image is found by
-its encoded data, which pdfium does give for each image object it draws.
+Classic cross-reference tables and compressed ones (cross-reference and object streams), FlateDecode streams,
+direct or indirect /Length, the page tree with inherited attributes; anything else is a PdfFileError. Values are
+Python values: dict (names as keys, without the slash), list, int, float, bool, None, bytes (strings), Name and
+Ref; a stream object is a Stream (its dictionary and where its data lies).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ _TOKEN = re.compile(rb"[^\s()<>\[\]{}/%\x00]+")
 _REF = re.compile(rb"\s+(\d+)\s+R(?![^\s()<>\[\]{}/%\x00])")
 _OBJ = re.compile(rb"\s*(\d+)\s+(\d+)\s+obj")
 _STREAM = re.compile(rb"\s*stream\r?\n")
-_IMAGE = re.compile(rb"/Subtype\s*/Image(?![^\s()<>\[\]{}/%])")
+_NUMBERS = re.compile(rb"\[(?:[\s\d.+-]|\[[\s\d.+-]*\])*\]")
+_NUMBER_PART = re.compile(rb"\[([^\]]*)\]|([-+]?(?:\d+\.?\d*|\.\d+))")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 _STRING_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("f"): b"\f"}
 
@@ -45,6 +46,15 @@ class Stream:
 
 
 @dataclass(frozen=True)
+class Page:
+    box: tuple[float, float, float, float]
+    """left, bottom, right, top"""
+    resources: dict[str, Any]
+    content: bytes
+    """the content streams decoded and joined"""
+
+
+@dataclass(frozen=True)
 class ImageData:
     """An image XObject as stored: its dictionary and encoded data, and its soft mask's, if any."""
 
@@ -57,9 +67,10 @@ class ImageData:
 class PdfFile:
     def __init__(self, data: bytes):
         self.data = data
+        self.trailer: dict[str, Any] = {}
         self._where: dict[int, tuple[int, int, int]] = {}  # object number → (1, offset, 0) or (2, stream, index)
         self._object_streams: dict[int, tuple[bytes, list[tuple[int, int]]]] = {}
-        self._ends: dict[int, int] | None = None
+        self._objects: dict[int, Any] = {}
         start = data.rfind(b"startxref", max(0, len(data) - 1024))
         match = re.match(rb"startxref\s+(\d+)", data[start:]) if start >= 0 else None
         if match is None:
@@ -79,9 +90,11 @@ class PdfFile:
         value, stream = self._indirect(offset)
         if not isinstance(stream, Stream) or value.get("Type") != "XRef":
             raise PdfFileError(f"no cross-reference section at {offset}")
+        for key, item in value.items():
+            self.trailer.setdefault(key, item)
         widths = value["W"]
         index = value.get("Index", [0, value["Size"]])
-        rows = self._decoded(stream)
+        rows = self.decoded(stream)
         row_size, position = sum(widths), 0
         for first, count in zip(index[::2], index[1::2], strict=True):
             for num in range(first, first + count):
@@ -109,40 +122,29 @@ class PdfFile:
                     self._where.setdefault(num, (1, int(entry[0]), 0))
         trailer_at = self.data.index(b"trailer", at) + len(b"trailer")
         trailer, _ = _parse(self.data, trailer_at)
+        for key, item in trailer.items():
+            self.trailer.setdefault(key, item)
         if "XRefStm" in trailer:
             self._xref_section(trailer["XRefStm"])
         return trailer.get("Prev")
 
     # objects
 
-    def numbers(self) -> list[int]:
-        return sorted(self._where)
-
-    def source(self, num: int) -> bytes | None:
-        """The bytes the object lies in, unparsed (a stream object's data included): for a quick look before
-        parsing. None if there is no such object."""
-        where = self._where.get(num)
-        if where is None:
-            return None
-        if where[0] == 1:
-            if self._ends is None:
-                starts = sorted(w[1] for w in self._where.values() if w[0] == 1)
-                self._ends = dict(zip(starts, [*starts[1:], len(self.data)], strict=True))
-            return self.data[where[1]:self._ends[where[1]]]
-        data, offsets = self._object_stream(where[1])
-        start = offsets[where[2]][1]
-        ends = sorted(o for _, o in offsets if o > start)
-        return data[start:ends[0] if ends else len(data)]
-
     def get(self, num: int) -> Any:
-        """The object's value: a dict, list, number, Name, bytes, Ref, None or a Stream (its dictionary and place)."""
+        """The object's value: a dict, list, number, Name, bytes, Ref, None or a Stream (its dictionary and place);
+        parsed once (callers do not change it)."""
+        if num in self._objects:
+            return self._objects[num]
         where = self._where.get(num)
         if where is None:
-            return None
-        if where[0] == 1:
-            return self._indirect(where[1])[1]
-        data, offsets = self._object_stream(where[1])
-        return _parse(data, offsets[where[2]][1])[0]
+            value = None
+        elif where[0] == 1:
+            value = self._indirect(where[1])[1]
+        else:
+            data, offsets = self._object_stream(where[1])
+            value = _parse(data, offsets[where[2]][1])[0]
+        self._objects[num] = value
+        return value
 
     def resolve(self, value: Any) -> Any:
         return self.get(value.num) if isinstance(value, Ref) else value
@@ -168,7 +170,7 @@ class PdfFile:
             stream = self.get(num)
             if not isinstance(stream, Stream) or stream.info.get("Type") != "ObjStm":
                 raise PdfFileError(f"object {num} is not an object stream")
-            data = self._decoded(stream)
+            data = self.decoded(stream)
             first, count = stream.info["First"], stream.info["N"]
             numbers = [int(v) for v in data[:first].split()[:2 * count]]
             offsets = [(numbers[2 * i], first + numbers[2 * i + 1]) for i in range(count)]
@@ -178,8 +180,8 @@ class PdfFile:
     def raw(self, stream: Stream) -> bytes:
         return self.data[stream.start:stream.start + stream.length]
 
-    def _decoded(self, stream: Stream) -> bytes:
-        """Stream data with its FlateDecode filter undone (the only filter a non-image stream of pydyf's has)."""
+    def decoded(self, stream: Stream) -> bytes:
+        """Stream data with its FlateDecode filter undone (the only filter pydyf writes, images aside)."""
         filters = stream.info.get("Filter")
         filters = filters if isinstance(filters, list) else [filters] if filters else []
         if any(f != "FlateDecode" for f in filters) or stream.info.get("DecodeParms"):
@@ -190,30 +192,50 @@ class PdfFile:
         except zlib.error as exc:
             raise PdfFileError(f"stream data does not inflate ({exc})") from None
 
-    # what the OFD needs
-
-    def images(self) -> dict[bytes, ImageData]:
-        """Every image XObject that is not itself a soft mask, by its encoded data (as pdfium returns it)."""
-        streams = {}
-        masks = set()
-        for num in self.numbers():
-            source = self.source(num)
-            if source is None or not _IMAGE.search(source):
-                continue
-            stream = self.get(num)
-            if isinstance(stream, Stream) and stream.info.get("Subtype") == "Image":
-                streams[num] = stream
-                if isinstance(stream.info.get("SMask"), Ref):
-                    masks.add(stream.info["SMask"].num)
-        out = {}
-        for num, stream in streams.items():
-            if num in masks:
-                continue
-            mask = self.resolve(stream.info.get("SMask"))
-            mask = mask if isinstance(mask, Stream) else None
-            out[self.raw(stream)] = ImageData(stream.info, self.raw(stream), mask.info if mask else None,
-                                              self.raw(mask) if mask else None)
+    def pages(self) -> list[Page]:
+        """The pages in order, with the attributes they inherit."""
+        root = self.resolve(self.trailer.get("Root"))
+        if not isinstance(root, dict):
+            raise PdfFileError("no document catalogue")
+        out: list[Page] = []
+        self._pages(self.resolve(root.get("Pages")), {}, out, set())
         return out
+
+    def _pages(self, node: Any, inherited: dict[str, Any], out: list[Page], seen: set[int]) -> None:
+        if not isinstance(node, dict) or len(seen) > 100_000:
+            raise PdfFileError("broken page tree")
+        attributes = {**inherited, **{k: node[k] for k in _INHERITED if k in node}}
+        if node.get("Type") == "Pages" or "Kids" in node:
+            for kid in self.resolve(node.get("Kids")) or []:
+                if isinstance(kid, Ref):
+                    if kid.num in seen:
+                        raise PdfFileError("page tree loops")
+                    seen.add(kid.num)
+                self._pages(self.resolve(kid), attributes, out, seen)
+            return
+        box = [float(v) for v in self.resolve(attributes.get("MediaBox")) or []]
+        crop = [float(v) for v in self.resolve(attributes.get("CropBox")) or box]
+        if len(box) != 4 or len(crop) != 4:
+            raise PdfFileError("page without MediaBox")
+        box = [max(min(box[0], box[2]), min(crop[0], crop[2])), max(min(box[1], box[3]), min(crop[1], crop[3])),
+               min(max(box[0], box[2]), max(crop[0], crop[2])), min(max(box[1], box[3]), max(crop[1], crop[3]))]
+        if self.resolve(attributes.get("Rotate")) not in (None, 0):
+            raise PdfFileError("rotated page")
+        contents = self.resolve(node.get("Contents"))
+        streams = [self.resolve(c) for c in contents] if isinstance(contents, list) else [contents] if contents else []
+        if any(not isinstance(s, Stream) for s in streams):
+            raise PdfFileError("page content is not a stream")
+        data = b"\n".join(self.decoded(s) for s in streams)
+        out.append(Page((box[0], box[1], box[2], box[3]), self.resolve(attributes.get("Resources")) or {}, data))
+
+    def image(self, stream: Stream) -> ImageData:
+        """An image XObject as stored, with its soft mask."""
+        mask = self.resolve(stream.info.get("SMask"))
+        mask = mask if isinstance(mask, Stream) else None
+        return ImageData(stream.info, self.raw(stream), mask.info if mask else None, self.raw(mask) if mask else None)
+
+
+_INHERITED = ("Resources", "MediaBox", "CropBox", "Rotate")
 
 
 # the object syntax
@@ -251,6 +273,9 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
                 raise PdfFileError("unterminated dictionary")
         return out, pos + 2
     if c == 0x5B:  # [
+        numbers = _NUMBERS.match(data, pos)
+        if numbers:  # a font's /W: thousands of numbers, read at once
+            return _numbers(numbers.group()), numbers.end()
         items = []
         pos = _skip_ws(data, pos + 1)
         while pos < len(data) and data[pos] != 0x5D:
@@ -295,6 +320,25 @@ def _parse(data: bytes, pos: int) -> tuple[Any, int]:
     if ref:
         return Ref(number), ref.end()
     return number, end
+
+
+def _numbers(text: bytes) -> list[Any]:
+    """An array of numbers and arrays of numbers (a font's /W), as _NUMBERS matched it."""
+    out: list[Any] = []
+    for group, number in _NUMBER_PART.findall(text, 1, len(text) - 1):
+        if number:
+            out.append(_number(number))
+        else:
+            items = group.split()
+            out.append(list(map(int, items)) if b"." not in group else [_number(v) for v in items])
+    return out
+
+
+def _number(token: bytes) -> int | float:
+    try:
+        return int(token)
+    except ValueError:
+        return float(token)
 
 
 def _literal(data: bytes, pos: int) -> tuple[bytes, int]:

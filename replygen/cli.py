@@ -406,11 +406,11 @@ def _check_and_report(paths: list[Path], style, jobs: int | None) -> bool:
         elif report.findings:
             failed += 1
             rules.update(f.rule for f in report.findings)
-            click.echo(f"{report.path}：{len(report.findings)} 处不符合 GB/T 9704-2012")
+            click.echo(f"{report.path}：{len(report.findings)} {report.failed}")
             for finding in report.findings:
                 click.echo(f"  {finding}")
         else:
-            click.echo(f"{report.path}：符合 GB/T 9704-2012")
+            click.echo(f"{report.path}：{report.passed}")
     by_rule = "、".join(f"{rule} {n}" for rule, n in sorted(rules.items()))
     click.echo(f"汇总：检查 {len(paths)} 个文件，不符合 {failed} 个，无法读取 {unreadable} 个"
                + (f"；按规则：{by_rule}" if by_rule else "") + "。")
@@ -422,7 +422,8 @@ def _check_and_report(paths: list[Path], style, jobs: int | None) -> bool:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
 @_templates_option
 def check(files: tuple[Path, ...], jobs: int | None, templates_dir: Path | None) -> None:
-    """按 GB/T 9704-2012 检查 PDF 和 DOCX（任何工具生成的）：逐项列出不符合之处；给出目录时检查其中全部文件。"""
+    """按 GB/T 9704-2012 检查 PDF 和 DOCX（任何工具生成的）：逐项列出不符合之处；给出目录时检查其中全部文件。
+    OFD 检查包结构、字体和图像（GB/T 33190），同目录有同名 PDF 时逐页比对文字。"""
     from replygen.check import document_files
 
     style = _style(templates_dir)

@@ -1,6 +1,8 @@
 """A small OFD rasteriser for the tests, independent of replygen's writer: it reads only the OFD package (the
-XML and the embedded font files) and draws with Pillow (FreeType). It knows what replygen writes: TextObjects
-with TextCode X/Y/DeltaX and a FillColor, PathObjects of M/L/B/C with fill or stroke, no CTM and no clipping.
+XML, the embedded font files and images) and draws with Pillow (FreeType). It knows what replygen writes:
+TextObjects with TextCode X/Y/DeltaX and a FillColor, PathObjects of M/L/B/C with fill or stroke, ImageObjects
+whose CTM scales the unit square without rotating it (a MultiMedia PNG, composited by its alpha), objects drawn
+in document order, no clipping.
 
 easyofd renders too, but with one fixed system font (宋体) whatever the OFD embeds, and strokes every path
 (fills none), so its pictures cannot show whether the OFD's own fonts and rules are right.
@@ -37,6 +39,12 @@ def render_pages(ofd: bytes, dpi: int) -> list[Image.Image]:
     res_base = f"{base}/{res.get('BaseLoc')}"
     fonts = {f.get("ID"): z.read(f"{res_base}/{f.find('ofd:FontFile', NS).text}")
              for f in res.findall("ofd:Fonts/ofd:Font", NS)}
+    media: dict[str, bytes] = {}
+    doc_res = document.find("ofd:CommonData/ofd:DocumentRes", NS)
+    if doc_res is not None:
+        res = ET.fromstring(z.read(f"{base}/{doc_res.text}"))
+        media = {m.get("ID"): z.read(f"{base}/{res.get('BaseLoc')}/{m.find('ofd:MediaFile', NS).text}")
+                 for m in res.findall("ofd:MultiMedias/ofd:MultiMedia", NS)}
     scale = dpi / 25.4
     cache: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
     images = []
@@ -47,10 +55,12 @@ def render_pages(ofd: bytes, dpi: int) -> list[Image.Image]:
         draw = ImageDraw.Draw(image)
         for obj in content.iter():
             tag = obj.tag.split("}")[1]
-            if tag not in ("TextObject", "PathObject"):
+            if tag not in ("TextObject", "PathObject", "ImageObject"):
                 continue
             bx, by, _, _ = _floats(obj.get("Boundary"))
-            if tag == "TextObject":
+            if tag == "ImageObject":
+                _image(image, media[obj.get("ResourceID")], bx, by, _floats(obj.get("CTM")), scale)
+            elif tag == "TextObject":
                 px = round(float(obj.get("Size")) * scale)
                 key = (obj.get("Font"), px)
                 if key not in cache:
@@ -87,3 +97,12 @@ def render_pages(ofd: bytes, dpi: int) -> list[Image.Image]:
                         draw.line(points, fill=_color(obj, "StrokeColor") or (0, 0, 0), width=width)
         images.append(image)
     return images
+
+
+def _image(page: Image.Image, data: bytes, bx: float, by: float, ctm: list[float], scale: float) -> None:
+    a, b, c, d, e, f = ctm
+    assert b == 0 and c == 0 and a > 0 and d > 0, "only unrotated, unflipped images"
+    left, top = round((bx + e) * scale), round((by + f) * scale)
+    size = (round((bx + e + a) * scale) - left, round((by + f + d) * scale) - top)
+    picture = Image.open(io.BytesIO(data)).convert("RGBA").resize(size, Image.Resampling.LANCZOS)
+    page.paste(picture.convert("RGB"), (left, top), mask=picture.getchannel("A"))

@@ -1,6 +1,7 @@
 """`replygen check`: a PDF or DOCX, replygen's or anyone's, measured against GB/T 9704 as the house style
 (templates/style.yaml) states it. Every deviation is a Finding with its page or part, element, measured and
-expected value; the tolerances are in report.py."""
+expected value; the tolerances are in report.py. An OFD is checked as a package (GB/T 33190) and against the PDF
+beside it, not measured (ofd.py); its report says so."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def check_file(path: Path, style: Style) -> Report:
 
             report.findings = check_pdf(path, style) + check_pdfa(path)
         elif suffix == ".ofd":
-            from replygen.check.ofd import OfdError, check_ofd
+            from replygen.check.ofd import OfdError, check_ofd, verdicts
 
+            report.passed, report.failed = verdicts(path)
             try:
                 report.findings = check_ofd(path)
             except OfdError as exc:

@@ -1,12 +1,13 @@
 """OFD self-checks (GB/T 33190-2016): the package opens, its entry points lead somewhere, every font a page uses is
-declared and embedded, every page parses, and — when the PDF of the same name lies beside it — each page's text
-equals the PDF page's text.
+declared and embedded, every image (MultiMedia) a page draws is declared and its file is in the package, every
+page parses, and — when the PDF of the same name lies beside it — each page's text equals the PDF page's text.
 
 A structural fault (not a zip, OFD.xml or DocBody missing, a file the package names but lacks) makes the file
 unreadable: `OfdError`, reported as the file's error. Content that parses but disagrees is a Finding.
 
 Not checked: the XML against the standard's schemas, signatures (Signs/), annotations, templates and
-attachments, and the glyph outlines themselves beyond fontTools opening the font and mapping the text.
+attachments, the glyph outlines themselves beyond fontTools opening the font and mapping the text, and an image's
+pixels beyond Pillow reading the file.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def _pages(path: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
         base = doc_path.rsplit("/", 1)[0] if "/" in doc_path else ""
         document = _xml(z, doc_path, "文档根节点")
         fonts: dict[str, str] = {}
+        media: dict[str, str] = {}
         findings: list[Finding] = []
         for res_loc in document.findall("ofd:CommonData/ofd:PublicRes", NS) + document.findall(
                 "ofd:CommonData/ofd:DocumentRes", NS):
@@ -81,6 +83,12 @@ def _pages(path: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                 if name not in z.namelist():
                     raise OfdError(f"字体 {font.get('FontName')}（ID {font.get('ID')}）引用的字体文件 {name} 不在包中")
                 fonts[font.get("ID", "")] = name
+            for item in res.findall("ofd:MultiMedias/ofd:MultiMedia", NS):
+                file = item.find("ofd:MediaFile", NS)
+                name = _join(res_base, (file.text or "").strip()) if file is not None else ""
+                if name not in z.namelist():
+                    raise OfdError(f"多媒体资源（图像）ID {item.get('ID')} 引用的文件 {name or '（未写明）'} 不在包中")
+                media[item.get("ID", "")] = name
         pages: list[tuple[str, int]] = []
         for number, page in enumerate(document.findall("ofd:Pages/ofd:Page", NS), start=1):
             content = _xml(z, _join(base, page.get("BaseLoc", "")), f"第{number}页内容")
@@ -90,10 +98,13 @@ def _pages(path: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                 if font_id not in fonts:
                     raise OfdError(f"第{number}页的文字引用了未声明的字体 ID {font_id}")
                 text += [code.text or "" for code in obj.findall("ofd:TextCode", NS)]
+            for obj in content.iter(f"{{{NS['ofd']}}}ImageObject"):
+                if obj.get("ResourceID", "") not in media:
+                    raise OfdError(f"第{number}页的图像引用了未声明的多媒体资源 ID {obj.get('ResourceID', '')}")
             pages.append(("".join(text), number))
         if not pages:
             raise OfdError("文档没有任何页面（Pages 为空）")
-        findings += _fonts_open(z, fonts)
+        findings += _fonts_open(z, fonts) + _images_open(z, media)
     return pages, findings
 
 
@@ -107,6 +118,30 @@ def _fonts_open(z: zipfile.ZipFile, fonts: dict[str, str]) -> list[Finding]:
         except Exception as exc:
             findings.append(Finding("ofd-fonts", "字体文件", f"{name} 无法解析（{type(exc).__name__}）", "有效的 OpenType/TrueType"))
     return findings
+
+
+def _images_open(z: zipfile.ZipFile, media: dict[str, str]) -> list[Finding]:
+    from PIL import Image, UnidentifiedImageError
+
+    findings = []
+    for name in sorted(set(media.values())):
+        try:
+            with Image.open(io.BytesIO(z.read(name))) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            findings.append(Finding("ofd-images", "图像文件", f"{name} 无法解析（{type(exc).__name__}）", "有效的 PNG 或 JPEG"))
+    return findings
+
+
+def verdicts(path: Path) -> tuple[str, str]:
+    """The report's words for an OFD that passes and one that does not: what was checked, which is the package
+    against GB/T 33190 and its text against the PDF beside it, not the layout against GB/T 9704."""
+    pdf = path.with_suffix(".pdf")
+    if pdf.is_file():
+        passed = f"OFD 结构、字体、图像与文字检查通过（GB/T 33190；文字与 {pdf.name} 一致）"
+    else:
+        passed = "OFD 结构、字体与图像检查通过（GB/T 33190；同目录没有同名 PDF，未比对文字）"
+    return passed, "处未通过 OFD 检查（GB/T 33190）"
 
 
 def check_ofd(path: Path) -> list[Finding]:
@@ -134,7 +169,8 @@ def pdf_page_texts(pdf: Path | bytes) -> list[str]:
 
 
 def _plain(text: str) -> str:
-    return "".join(c for c in text if not c.isspace() and c not in "\u200b\ufffe")
+    """The text without whitespace and zero-width spaces; pdfium reads a hyphen that ends a line as U+FFFE."""
+    return "".join(c for c in text.replace("\ufffe", "-") if not c.isspace() and c != "\u200b")
 
 
 def _against_pdf(ofd_pages: list[str], pdf: Path) -> list[Finding]:

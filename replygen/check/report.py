@@ -42,6 +42,9 @@ def _pages(pages: tuple[int, ...]) -> str:
     return f"第{text}页"
 
 
+LAYOUT = "GB/T 9704-2012"
+
+
 @dataclass
 class Report:
     """The findings of one file (empty: conformant), or why it could not be read."""
@@ -49,6 +52,10 @@ class Report:
     path: str
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
+    passed: str = f"符合 {LAYOUT}"
+    """what the file's line says when nothing was found: no more than what its checks verified"""
+    failed: str = f"处不符合 {LAYOUT}"
+    """what follows the number of findings when something was found"""
 
 
 def merge_pages(findings: list[Finding]) -> list[Finding]:

@@ -1,14 +1,13 @@
 """OFD (GB/T 33190-2016) from the same rendered document as the PDF, with the PDF's layout.
 
-Where the positions come from: the PDF that WeasyPrint wrote for the document, read back with pdfium
-(layout.py), not WeasyPrint's box tree. The PDF is the layout as printed — every glyph origin after
-justification, letter-spacing, the 避头尾 line breaks and the page numbers in the page margins, every rule as
-drawn, including SVG backgrounds (the 信函格式 double lines) — and it is a stable, documented format, where the
-box tree and Pango glyph strings are WeasyPrint internals that change between releases. The font programs are
-the subsets WeasyPrint embedded in that PDF, so the OFD shows the same glyphs and no 5–8 MB CJK face is
-subset twice; fontTools checks each one can be embedded and maps every character it shows (fonts.py).
-package.py writes the OFD.
-"""
+Where the positions come from: the PDF that WeasyPrint wrote for the document, its page content interpreted by
+layout.py (objects read by pdffile.py), not WeasyPrint's box tree. The PDF is the layout as printed — every glyph
+origin after justification, letter-spacing, the 避头尾 line breaks and the page numbers in the page margins, every
+rule as drawn, including SVG backgrounds (the 信函格式 double lines) — and it is a stable, documented format, where
+the box tree and Pango glyph strings are WeasyPrint internals that change between releases. The font programs are
+the subsets WeasyPrint embedded in that PDF, so the OFD shows the same glyphs and no 5–8 MB CJK face is subset
+twice; fontTools checks each one can be embedded and maps every character it shows (fonts.py). Images (seals) are
+the PDF's image streams with their soft masks as PNG alpha (images.py). package.py writes the OFD."""
 
 from __future__ import annotations
 

@@ -1,10 +1,14 @@
-"""The OFD package (GB/T 33190-2016): OFD.xml → Doc_0/Document.xml → PublicRes.xml (fonts, files in Doc_0/Res/)
-and Doc_0/Pages/Page_N/Content.xml, written as a zip with fixed timestamps and a fixed entry order.
+"""The OFD package (GB/T 33190-2016): OFD.xml → Doc_0/Document.xml → PublicRes.xml (fonts) and DocumentRes.xml
+(images, when there are any), their files in Doc_0/Res/, and Doc_0/Pages/Page_N/Content.xml, written as a zip with
+fixed timestamps and a fixed entry order.
 
 Coordinates are millimetres, origin at the page's top-left (as the layout already is, in points). Each glyph run
 is one TextObject whose TextCode holds the text, the first glyph's origin (X, Y: the baseline) and DeltaX, the
 advance to each next glyph: a reader places every glyph where the PDF has it, and the text stays selectable and
-searchable. Shapes are PathObjects in AbbreviatedData. Metadata goes in DocInfo (title, author, keywords) and
+searchable. Shapes are PathObjects in AbbreviatedData. An image is a MultiMedia resource (one file per distinct
+image) and an ImageObject whose CTM maps the unit square onto its place, as the PDF's image matrix does. Each
+page's objects are in one Body layer in the order the PDF paints them, so that a seal drawn before the text lies
+behind it. Metadata goes in DocInfo (title, author, keywords) and
 CustomDatas (one CustomData per GB/T 33480 element, named in Chinese).
 """
 
@@ -17,13 +21,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 from replygen import __version__
 from replygen.metadata import Metadata
-from replygen.ofd.layout import Color, GlyphRun, Layout, Shape
+from replygen.ofd.layout import Color, GlyphRun, Layout, Picture, Shape
 
 NS = "http://www.ofdspec.org/2016"
 VERSION = "1.0"
 _MM = 25.4 / 72
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+_SUFFIXES = {"PNG": "png", "JPEG": "jpg"}
 
 
 def _n(points: float) -> str:
@@ -63,11 +68,30 @@ def build(layout: Layout, meta: Metadata, font_files: dict[str, str], doc_id: st
                          f"<ofd:FontFile>{file_name}</ofd:FontFile></ofd:Font>")
     files["Doc_0/PublicRes.xml"] = (f'{_HEAD}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:Fonts>{"".join(fonts_xml)}'
                                     "</ofd:Fonts></ofd:Res>").encode()
+    media: dict[bytes, int] = {}  # image file → its MultiMedia ID, in order of first use
+    media_xml = []
+    for page in layout.pages:
+        for picture in page.pictures:
+            if picture.data not in media:
+                media[picture.data] = mid = ids()
+                file_name = f"image_{mid}.{_SUFFIXES[picture.format]}"
+                files[f"Doc_0/Res/{file_name}"] = picture.data
+                media_xml.append(f'<ofd:MultiMedia ID="{mid}" Type="Image" Format="{picture.format}">'
+                                 f"<ofd:MediaFile>{file_name}</ofd:MediaFile></ofd:MultiMedia>")
+    if media_xml:
+        files["Doc_0/DocumentRes.xml"] = (f'{_HEAD}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:MultiMedias>'
+                                          f'{"".join(media_xml)}</ofd:MultiMedias></ofd:Res>').encode()
     pages_xml = []
     for index, page in enumerate(layout.pages):
         page_id, layer_id = ids(), ids()
-        objects = [_text_object(ids(), run, font_ids[run.font]) for run in page.runs]
-        objects += [_path_object(ids(), shape) for shape in page.shapes]
+        objects = []
+        for item in page.painted():
+            if isinstance(item, GlyphRun):
+                objects.append(_text_object(ids(), item, font_ids[item.font]))
+            elif isinstance(item, Shape):
+                objects.append(_path_object(ids(), item))
+            else:
+                objects.append(_image_object(ids(), item, media[item.data]))
         box = f"0 0 {_n(page.width)} {_n(page.height)}"
         files[f"Doc_0/Pages/Page_{index}/Content.xml"] = (
             f'{_HEAD}<ofd:Page xmlns:ofd="{NS}"><ofd:Area><ofd:PhysicalBox>{box}</ofd:PhysicalBox></ofd:Area>'
@@ -79,7 +103,8 @@ def build(layout: Layout, meta: Metadata, font_files: dict[str, str], doc_id: st
     files["Doc_0/Document.xml"] = (
         f'{_HEAD}<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData><ofd:MaxUnitID>{ids.last}</ofd:MaxUnitID>'
         f"<ofd:PageArea><ofd:PhysicalBox>{box}</ofd:PhysicalBox></ofd:PageArea>"
-        f"<ofd:PublicRes>PublicRes.xml</ofd:PublicRes></ofd:CommonData>"
+        f"<ofd:PublicRes>PublicRes.xml</ofd:PublicRes>"
+        f"{'<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes>' if media_xml else ''}</ofd:CommonData>"
         f'<ofd:Pages>{"".join(pages_xml)}</ofd:Pages></ofd:Document>').encode()
     files["OFD.xml"] = (f'{_HEAD}<ofd:OFD xmlns:ofd="{NS}" Version="{VERSION}" DocType="OFD"><ofd:DocBody>'
                         f"{_doc_info(meta, doc_id)}<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>"
@@ -116,6 +141,16 @@ def _path_object(oid: int, shape: Shape) -> str:
             f"{colors}<ofd:AbbreviatedData>{data}</ofd:AbbreviatedData></ofd:PathObject>")
 
 
+def _image_object(oid: int, picture: Picture, resource: int) -> str:
+    a, b, c, d, e, f = picture.matrix
+    corners = [(e + a * u + c * v, f + b * u + d * v) for u in (0, 1) for v in (0, 1)]
+    left, top = min(x for x, _ in corners), min(y for _, y in corners)
+    width, height = max(x for x, _ in corners) - left, max(y for _, y in corners) - top
+    ctm = " ".join(_n(v) for v in (a, b, c, d, e - left, f - top))
+    return (f'<ofd:ImageObject ID="{oid}" Boundary="{_n(left)} {_n(top)} {_n(width)} {_n(height)}" CTM="{ctm}" '
+            f'ResourceID="{resource}"/>')
+
+
 def _doc_info(meta: Metadata, doc_id: str) -> str:
     parts = [f"<ofd:DocID>{doc_id}</ofd:DocID>"]
     if meta.title:
@@ -145,7 +180,7 @@ def _zip(files: dict[str, bytes]) -> bytes:
         for name in sorted(files, key=lambda n: (n != "OFD.xml", n)):
             info = zipfile.ZipInfo(name, date_time=_EPOCH)
             info.external_attr = 0o644 << 16
-            # font programs are already compact (CFF, subset); deflating them costs time for little
+            # font programs are already compact (CFF, subset) and images compressed: deflating costs time for little
             info.compress_type = zipfile.ZIP_STORED if "/Res/" in name else zipfile.ZIP_DEFLATED
             z.writestr(info, files[name])
     return out.getvalue()

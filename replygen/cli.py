@@ -63,10 +63,11 @@ _check_option = click.option("--check", "check_output", is_flag=True,
                              help="生成后按 GB/T 9704-2012 检查写出的文件（同 replygen check）。")
 
 
-def _formats(text: str) -> list[str]:
+def _formats(given: tuple[str, ...]) -> list[str]:
+    """`--format pdf,docx` and `--format pdf --format docx` alike, each format once, in the order given."""
     from replygen.render import FORMATS
 
-    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    wanted = list(dict.fromkeys(f.strip().lower() for text in given for f in text.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
         raise click.BadParameter(f"不支持的格式：{'、'.join(unknown) or '（空）'}；可选 docx、pdf、ofd", param_hint="--format")
@@ -86,12 +87,12 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True))
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               default=Path("output"), show_default=True, help="输出目录。Output folder.")
-@click.option("--format", "formats", default="docx,pdf", show_default=True,
-              help="输出格式，逗号分隔：docx、pdf、ofd。Formats.")
+@click.option("--format", "formats", multiple=True, default=("docx,pdf",), show_default=True,
+              help="输出格式：docx、pdf、ofd，逗号分隔或重复本选项。Formats.")
 @_pdf_standard_option
 @_templates_option
 @_check_option
-def render(files: tuple[Path, ...], out_dir: Path, formats: str, pdf_standard: str | None,
+def render(files: tuple[Path, ...], out_dir: Path, formats: tuple[str, ...], pdf_standard: str | None,
            templates_dir: Path | None, check_output: bool) -> None:
     """生成答复：每个 YAML 文件写出 <输出目录>/<文件名>.docx 和 .pdf；给出目录时处理其中全部 YAML。"""
     from replygen.render import load_writers, render_file
@@ -215,7 +216,8 @@ def _workers(jobs: int | None) -> int:
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="归档输出目录（按源目录结构输出，并写 manifest.json）。")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="并行进程数（默认：CPU 核数）。")
-@click.option("--format", "formats", default="docx,pdf", show_default=True, help="输出格式：docx、pdf、ofd。")
+@click.option("--format", "formats", multiple=True, default=("docx,pdf",), show_default=True,
+              help="输出格式：docx、pdf、ofd，逗号分隔或重复本选项。")
 @_pdf_standard_option
 @_templates_option
 @click.option("--force", is_flag=True, help="全部重新生成，不论是否有变化（也重试上次失败的答复、重建损坏的清单）。")
@@ -224,7 +226,7 @@ def _workers(jobs: int | None) -> int:
               help="在 Dask 集群上生成：调度器地址（见 README）；不写则在本机生成。")
 @_wait_option
 @_check_option
-def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: str, pdf_standard: str | None,
+def batch(sources: tuple[Path, ...], out_dir: Path, jobs: int | None, formats: tuple[str, ...], pdf_standard: str | None,
           templates_dir: Path | None, force: bool, shard: str | None, scheduler: str | None, wait: float,
           check_output: bool) -> None:
     """批量重新生成归档：并行、只处理有变化的答复、输出可复现，结束时给出汇总。"""

@@ -64,3 +64,11 @@ def test_files_and_folders_are_fsynced_before_they_count(tmp_path: Path, monkeyp
     assert events[-1] == ("fsync", str(target.parent))
     assert target.read_bytes() == b"pdf"
 
+
+
+def test_formats_are_given_by_commas_or_by_repeating_the_option(tmp_path: Path) -> None:
+    r = replygen("render", str(SEED_YAML), "-o", str(tmp_path / "out"), "--format", "pdf", "--format", "docx,pdf")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["245.docx", "245.pdf"]
+    r = replygen("render", str(SEED_YAML), "-o", str(tmp_path / "bad"), "--format", "pdf", "--format", "odt")
+    assert r.returncode == 2 and "不支持的格式：odt" in r.stderr and not (tmp_path / "bad").exists()

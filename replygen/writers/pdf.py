@@ -283,7 +283,10 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 
 @cache
 def _weasyprint():
-    import weasyprint
+    from replygen.writers.libraries import quick_library_search
+
+    with quick_library_search():
+        import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher
 

@@ -34,3 +34,29 @@ def test_quick_search_agrees_with_find_library_and_is_undone() -> None:
         quick = {name: ctypes.util.find_library(name) for name in ("pango-1.0", "harfbuzz", "fontconfig")}
     assert ctypes.util.find_library is original
     assert quick == {name: original(name) for name in quick}
+
+
+def test_simple_cffi_types_are_the_types_cffis_parser_makes() -> None:
+    from replygen.writers.cffitypes import simple_model_type
+    from replygen.writers.pdf import _weasyprint
+
+    _weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    simple = ["FcChar8 **", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]",
+              "char[4]", "hb_codepoint_t[424]", "hb_codepoint_t[]", "int", "unsigned  int*", "char *[3]"]
+    other = ["const char *", "void *", "struct _x *", "unsigned", "long int", "int (*)(int)"]
+    with ffi._lock:  # as cffi holds it while it resolves a type
+        for cdecl in simple:
+            assert ffi._get_cached_btype(simple_model_type(ffi, cdecl)) is ffi._get_cached_btype(
+                ffi._parser.parse_type(cdecl)), cdecl
+        assert [simple_model_type(ffi, cdecl) for cdecl in other] == [None] * len(other)
+    parsed = []
+    parse = ffi._parser.parse_type_and_quals
+    ffi._parser.parse_type_and_quals = lambda cdecl: parsed.append(cdecl) or parse(cdecl)
+    try:
+        assert ffi.typeof("hb_codepoint_t[12345]").length == 12345
+        assert ffi.typeof("const char *").cname == "char *"
+    finally:
+        del ffi._parser.parse_type_and_quals
+    assert parsed == ["const char *"]  # only what is not simple reaches cffi's parser

@@ -2,12 +2,16 @@
 
 Nothing in it is ever needed: a folder that cannot be made, read or written, or that someone else could write
 to, means working without it. Where it is: $REPLYGEN_CACHE_DIR, else $XDG_CACHE_HOME/replygen, else
-~/.cache/replygen. Each kind of cached thing keeps a folder of its own there, named for what made it.
+~/.cache/replygen. Each kind of cached thing keeps a folder of its own there, named for what made it; each file
+carries a SHA-256 digest of its contents and is written whole under a temporary name, then renamed into place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 ENV_VAR = "REPLYGEN_CACHE_DIR"
@@ -33,3 +37,43 @@ def private_folder(name: str) -> Path | None:
     if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
         return None
     return folder
+
+
+_DIGEST = hashlib.sha256().digest_size
+
+
+def read_whole(path: Path) -> bytes | None:
+    """What write_whole wrote to `path`, if it is there and whole (its digest checks out); else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest, body = data[:_DIGEST], data[_DIGEST:]
+    return body if len(digest) == _DIGEST and hashlib.sha256(body).digest() == digest else None
+
+
+def write_whole(path: Path, body: bytes) -> None:
+    """Write `body` and its digest to `path`, whole or not at all (a reader never sees it half done); a failure
+    to write is ignored: the cache is only ever a shortcut."""
+    tmp: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=f".{path.name}.", delete=False) as f:
+            tmp = f.name
+            f.write(hashlib.sha256(body).digest() + body)
+        os.replace(tmp, path)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def source_digest(*modules: object) -> str | None:
+    """A digest of the source files of `modules` (module objects): the code whose output a cache keeps; None when
+    one cannot be read (then nothing should be cached)."""
+    digest = hashlib.sha256()
+    for module in modules:
+        try:
+            digest.update(Path(getattr(module, "__file__", None) or "").read_bytes())
+        except OSError:
+            return None
+    return digest.hexdigest()

@@ -9,30 +9,26 @@ hand would not compile itself:
   the sandbox's code (its module's source: the step counter, the intercepted operators), Jinja's version and
   syntax settings, the filters and tests with what they are passed, autoescaping, finalize, replygen's version
   and the Python that runs (an environment configured otherwise never looks in another's folder);
-- each file carries a SHA-256 digest of its contents, and is written whole under a temporary name, then renamed.
+- each file is checked against the digest it carries (cachedir.read_whole), and written whole.
 
 Any failure (a read-only or missing home, a corrupt or truncated file, a full disk) means compiling as if there
-were no cache, silently. The folder is the user's own (cachedir.private_folder): code loaded from it runs
-unsandboxed, as the compiled code of a template does.
+were no cache, silently. The folder must be the user's own (cachedir.private_folder): the sandbox's checks are
+part of the compiled code, so whoever could write to the cache could leave them out.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket, BytecodeCache
 
 from replygen import __version__
-from replygen.cachedir import private_folder
+from replygen.cachedir import private_folder, read_whole, source_digest, write_whole
 
-_DIGEST = hashlib.sha256().digest_size
 Facts = tuple[list[tuple[str, int]], list[tuple[str, int]]]
 """what the opening scan found in one template: (internal names, line), (templates named, line)"""
 
@@ -52,16 +48,13 @@ def environment_key(env: jinja2.Environment) -> str | None:
     """A digest of what, besides a template's source, decides the code `env` compiles it to; None when the source
     of a class that compiles cannot be read (then nothing is cached)."""
     classes = (type(env), env.code_generator_class, env.context_class)
-    sources = hashlib.sha256()
-    for module in dict.fromkeys(cls.__module__ for cls in classes):
-        try:
-            sources.update(Path(sys.modules[module].__file__ or "").read_bytes())
-        except (KeyError, OSError):
-            return None
+    sources = source_digest(*(sys.modules.get(m) for m in dict.fromkeys(cls.__module__ for cls in classes)))
+    if sources is None:
+        return None
     finalize = env.finalize
     settings = {
         "replygen": __version__, "jinja2": jinja2.__version__, "python": sys.version,
-        "classes": [_qualname(cls) for cls in classes], "sources": sources.hexdigest(),
+        "classes": [_qualname(cls) for cls in classes], "sources": sources,
         "sandboxed": env.sandboxed, "optimized": env.optimized, "async": env.is_async,
         "binops": sorted(getattr(env, "intercepted_binops", ())), "unops": sorted(getattr(env, "intercepted_unops", ())),
         "syntax": [env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string,
@@ -127,23 +120,7 @@ class TemplateCache(BytecodeCache):
         self._write(f"{self.get_cache_key(name, filename)}.scan", json.dumps(data, ensure_ascii=False).encode())
 
     def _read(self, file: str) -> bytes | None:
-        """The file's contents, if it is there and whole."""
-        try:
-            data = (self.folder / file).read_bytes()
-        except OSError:
-            return None
-        digest, body = data[:_DIGEST], data[_DIGEST:]
-        return body if len(digest) == _DIGEST and hashlib.sha256(body).digest() == digest else None
+        return read_whole(self.folder / file)
 
     def _write(self, file: str, body: bytes) -> None:
-        """Write the file whole or not at all: under a temporary name first (a reader never sees it half done)."""
-        tmp: str | None = None
-        try:
-            with tempfile.NamedTemporaryFile("wb", dir=self.folder, prefix=f".{file}.", delete=False) as f:
-                tmp = f.name
-                f.write(hashlib.sha256(body).digest() + body)
-            os.replace(tmp, self.folder / file)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        write_whole(self.folder / file, body)

@@ -6,11 +6,40 @@ from __future__ import annotations
 import ctypes.util
 import os
 import struct
+import subprocess
 import sys
 
 import pytest
 
 from replygen.writers.libraries import cached_lookup, quick_library_search
+
+from conftest import ROOT, SEED_YAML
+
+HEAVY = ("weasyprint", "docx", "lxml", "fontTools", "PIL", "pikepdf", "pypdfium2", "pdfplumber", "dask",
+         "distributed", "cffi", "starlette", "uvicorn")
+LOADED = """
+import sys
+from replygen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def _loaded_by(*args: str) -> set[str]:
+    """The top-level packages a `replygen` command imported, run in a fresh process."""
+    result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True, cwd=ROOT,
+                            env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.strip().splitlines()[-1].split())
+
+
+def test_validate_loads_no_writer() -> None:
+    loaded = _loaded_by("validate", str(SEED_YAML))
+    assert loaded & set(HEAVY) == set()
+    assert {"replygen", "jinja2", "pydantic", "yaml"} <= loaded
 
 _ABI = "libc6,x86-64" if os.uname().machine == "x86_64" and struct.calcsize("l") == 8 else "libc6"
 

@@ -52,6 +52,11 @@ def read_whole(path: Path) -> bytes | None:
     return body if len(digest) == _DIGEST and hashlib.sha256(body).digest() == digest else None
 
 
+MAX_FILES = 2000
+"""files one cache folder keeps: past that, writing a file removes the older half (templates opened from ever new
+temporary folders, as `review --base` does, would otherwise add files without end)"""
+
+
 def write_whole(path: Path, body: bytes) -> None:
     """Write `body` and its digest to `path`, whole or not at all (a reader never sees it half done); a failure
     to write is ignored: the cache is only ever a shortcut."""
@@ -61,10 +66,23 @@ def write_whole(path: Path, body: bytes) -> None:
             tmp = f.name
             f.write(hashlib.sha256(body).digest() + body)
         os.replace(tmp, path)
+        _prune(path.parent)
     except OSError:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _prune(folder: Path) -> None:
+    """Past MAX_FILES files, remove the older half (by modification time; another process may remove them too)."""
+    with os.scandir(folder) as entries:
+        files = [e for e in entries if e.is_file(follow_symlinks=False)]
+    if len(files) <= MAX_FILES:
+        return
+    files.sort(key=lambda e: e.stat(follow_symlinks=False).st_mtime)
+    for entry in files[: len(files) - MAX_FILES // 2]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
 
 
 def source_digest(*modules: object) -> str | None:

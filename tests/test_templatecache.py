@@ -157,3 +157,16 @@ def test_without_a_usable_cache_folder_templates_compile_as_before(tmp_path: Pat
     assert "现将办理情况答复如下：" in templates.compose(load_reply(SEED_YAML)).text
     if where == "shared":  # a folder others may write to is not read, nor written
         assert not any((root / f"templates-{environment_key(templates.env)}").iterdir())
+
+
+def test_a_cache_folder_keeps_a_bounded_number_of_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from replygen import cachedir
+
+    monkeypatch.setattr(cachedir, "MAX_FILES", 10)
+    for i in range(25):
+        path = tmp_path / f"{i:02d}"
+        cachedir.write_whole(path, b"x" * i)
+        os.utime(path, (i, i))
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert 5 <= len(kept) <= 10 and kept[-1] == "24"  # the newest stay
+    assert cachedir.read_whole(tmp_path / "24") == b"x" * 24

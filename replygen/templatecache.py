@@ -80,7 +80,10 @@ class TemplateCache(BytecodeCache):
     def for_environment(cls, env: jinja2.Environment) -> TemplateCache | None:
         """The cache for `env` as it is configured now (attach it once its filters are all in place); None when
         there is none to be had."""
-        key = environment_key(env)
+        try:
+            key = environment_key(env)
+        except Exception:  # an environment configured in a way this module does not know: no cache
+            return None
         folder = private_folder(f"templates-{key}") if key else None
         return cls(folder) if folder else None
 

@@ -100,12 +100,13 @@ _BASES: dict[int, tuple[Style, bytes]] = {}
 def _kept_base(style: Style) -> Path | None:
     """Where the base for `style` is kept: a file named for the style, in a folder named for the code that builds
     it (this module and style.py, python-docx's version and replygen's); None without a usable cache folder."""
-    code = source_digest(sys.modules[__name__], sys.modules[Style.__module__])
-    if code is None:
+    try:
+        code = source_digest(sys.modules[__name__], sys.modules[Style.__module__])
+        versions = f"{__version__}|{docx.__version__}|{code}"
+        folder = private_folder(f"docx-{hashlib.sha256(versions.encode()).hexdigest()[:24]}") if code else None
+        return folder / f"{hashlib.sha256(style.model_dump_json().encode()).hexdigest()}.docx" if folder else None
+    except Exception:  # the cache is only a shortcut: never a reason for a reply to fail
         return None
-    versions = f"{__version__}|{docx.__version__}|{code}"
-    folder = private_folder(f"docx-{hashlib.sha256(versions.encode()).hexdigest()[:24]}")
-    return folder / f"{hashlib.sha256(style.model_dump_json().encode()).hexdigest()}.docx" if folder else None
 
 
 def _build_base(style: Style) -> bytes:

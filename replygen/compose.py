@@ -28,6 +28,7 @@ from replygen.model import Reply, Salutation
 from replygen.paths import OutsideRoot, inside, links_leaving
 from replygen.sandbox import ReplySandbox, TemplateLimit, TemplateRefused, template_file, template_files
 from replygen.style import Style, load_style
+from replygen.templatecache import Facts, TemplateCache
 
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -117,6 +118,7 @@ class Templates:
         if not (root / "style.yaml").is_file():
             raise ReplyError.at("不是模板目录：缺少 style.yaml", root)
         env = ReplySandbox(root, {"cn": cn_number, "cn_date": cn_date})
+        env.bytecode_cache = TemplateCache.for_environment(env)
         _scan(env, root)
         return cls(root, env, load_style(_file(root, "style.yaml")), limits or Limits.from_env())
 
@@ -224,17 +226,13 @@ def _scan(env: ReplySandbox, root: Path) -> None:
     problems = [Problem(f"符号链接指向模板目录之外（{link.resolve()}），已拒绝：模板目录中的文件只能链接到目录之内",
                         Location(link)) for link in links_leaving(root)]
     for path in template_files(root):
-        name = path.relative_to(root).as_posix()
-        try:
-            tree = env.parse(path.read_text(encoding="utf-8"), name, str(path))
-        except jinja2.TemplateSyntaxError as exc:
-            raise _syntax_error(exc, name) from None
+        internal, named = _facts(env, path.relative_to(root).as_posix(), path)
         by_line: dict[int, list[str]] = {}
-        for attr, line in reversed(_internal_names(tree)):  # innermost first: in the order they are written
+        for attr, line in reversed(internal):  # innermost first: in the order they are written
             by_line.setdefault(line, []).append(f"“{attr}”")
         problems += [Problem(f"模板访问内部属性{'、'.join(names)}，已被拒绝：模板只能使用答复的字段和机关档案",
                              Location(path, line)) for line, names in sorted(by_line.items())]
-        for other, line in _named_templates(tree):
+        for other, line in named:
             try:
                 template_file(root, other)
             except TemplateRefused as exc:
@@ -243,6 +241,23 @@ def _scan(env: ReplySandbox, root: Path) -> None:
                 pass  # reported where it is rendered, or left alone under `ignore missing`
     if problems:
         raise UnsafeTemplate(problems)
+
+
+def _facts(env: ReplySandbox, name: str, path: Path) -> Facts:
+    """What the scan looks for in one template, found by parsing it, or as found before in the same source (the
+    template cache, whose folder is this environment's own)."""
+    source = path.read_text(encoding="utf-8")
+    cache = env.bytecode_cache if isinstance(env.bytecode_cache, TemplateCache) else None
+    if cache and (known := cache.facts(name, str(path), source)) is not None:
+        return known
+    try:
+        tree = env.parse(source, name, str(path))
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax_error(exc, name) from None
+    found = _internal_names(tree), _named_templates(tree)
+    if cache:
+        cache.keep_facts(name, str(path), source, found)
+    return found
 
 
 def pronoun_for(salutation: Salutation | None) -> str:

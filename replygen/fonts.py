@@ -17,9 +17,7 @@ from pydantic import ConfigDict, RootModel
 
 from replygen.errors import Problem, ReplyError, shown
 from replygen.load import load_model
-from replygen.style import FontRole, Style
-
-FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
+from replygen.style import FontRole, Style, is_font_file
 
 
 @dataclass(frozen=True)
@@ -65,10 +63,6 @@ def _single_face(face: Face) -> bool:
     return face.index == 0 and face.file.suffix.lower() not in (".ttc", ".otc")
 
 
-def _is_file(candidate: str) -> bool:
-    return candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate
-
-
 @cache
 def installed_faces() -> tuple[Face, ...]:
     """Every face fontconfig knows, read once per process."""
@@ -88,7 +82,7 @@ def installed_faces() -> tuple[Face, ...]:
 
 
 def _find(candidate: str) -> Face | None:
-    if _is_file(candidate):
+    if is_font_file(candidate):
         path = Path(candidate).expanduser()
         return Face(path.stem, path, 0, False) if path.is_file() else None
     family, _, weight = candidate.partition(":")
@@ -101,7 +95,7 @@ def _find(candidate: str) -> Face | None:
 class _Overrides(RootModel[dict[str, str | list[str]]]):
     """A REPLYGEN_FONTS file: role → a candidate or a list of them."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, defer_build=True)  # built only where REPLYGEN_FONTS is set
 
 
 def overrides(style: Style) -> dict[str, list[str]]:
@@ -129,7 +123,7 @@ def _resolve(role: str, spec: FontRole, extra: list[str]) -> ResolvedFont:
     if not found:
         return ResolvedFont(role, spec.docx, None, None, tried)
     (candidate, face), rest = found[0], found[1:]
-    return ResolvedFont(role, spec.docx, candidate, face, tried, tuple(f for c, f in rest if not _is_file(c)))
+    return ResolvedFont(role, spec.docx, candidate, face, tried, tuple(f for c, f in rest if not is_font_file(c)))
 
 
 def font_face_css(fonts: dict[str, ResolvedFont]) -> str:

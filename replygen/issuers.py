@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -33,7 +32,9 @@ SealLength = Annotated[Length, AfterValidator(_seal_size)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: each validator is built when first used: Issuer's when a profile is first read (the nested
+    # models' own, only where one is made on its own, as a default); defaults are factories, which build nothing
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class OrganSeal(_Model):
@@ -69,14 +70,14 @@ class StampProfile(_Model):
 class CategoryScheme(BaseModel):
     """How 答复类别 codes print: which label each code has per kind, and where it goes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     position: Literal["head", "number", "end", "hidden"] = "hidden"
     labels: dict[Kind, dict[str, str]] = Field(default_factory=dict)
 
 
 class Issuer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = ""
     organ: str
@@ -86,8 +87,8 @@ class Issuer(BaseModel):
     cc: list[CopyTo] = Field(default_factory=list)
     header: Literal["none", "red", "letter"] = "none"
     header_text: str | None = None
-    category: CategoryScheme = CategoryScheme()
-    stamp: StampProfile = StampProfile()
+    category: CategoryScheme = Field(default_factory=CategoryScheme)
+    stamp: StampProfile = Field(default_factory=StampProfile)
     imprint_even_page: bool = True
     """版记 on an even page (double-sided printing): a page of its own is added when the text ends on an odd one"""
     _source: YamlSource | None = PrivateAttr(default=None)
@@ -182,6 +183,8 @@ def _png(data: bytes, name: str) -> bytes:
 
 
 def _svg(data: bytes, name: str) -> bytes:
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(data)
     except ET.ParseError:

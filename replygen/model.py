@@ -350,7 +350,7 @@ class Reply(Model):
     """印发 line: true for the issuer's office and the reply's date"""
     attachments: list[Text] = Field(default_factory=list)
     """附件说明: attachment names"""
-    as_printed: AsPrinted = AsPrinted()
+    as_printed: AsPrinted = Field(default_factory=AsPrinted)  # a factory: no model is built at import
     """archived replies: elements exactly as printed"""
     stamped: bool | Literal["seal", "signature"] | None = None
     """盖章: false unstamped; true stamped, space left for a hand stamp; seal: the profile's seal image drawn;
@@ -383,5 +383,3 @@ class Reply(Model):
             raise ValueError("opening_needs_subject")
         return self
 
-
-Section.model_rebuild()

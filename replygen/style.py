@@ -68,7 +68,9 @@ PageNumberFormat = Annotated[str, _pattern(rf"{_PLAIN}*\{{n\}}{_PLAIN}*",
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # defer_build: each validator is built when first used: Style's when a style is first read (the nested models'
+    # own, only where one is made on its own, as a default); defaults are factories, which build nothing at import
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
 
 class Rule(_Model):
@@ -192,7 +194,7 @@ class StampRule(_Model):
     """between neighbouring seals of a joint issuance (联合行文), which may neither intersect nor touch"""
     min_pitch: Length = "26pt"
     """7.3.5.5: the tightest line pitch the last body paragraphs may be set at to keep the block on their page"""
-    signature: SignatureSealRule = SignatureSealRule()
+    signature: SignatureSealRule = Field(default_factory=SignatureSealRule)
 
 
 class Style(_Model):
@@ -207,7 +209,7 @@ class Style(_Model):
     page_number: PageNumber
     letter: Letter
     colors: dict[Name, Hex]
-    stamp: StampRule = StampRule()
+    stamp: StampRule = Field(default_factory=StampRule)
     pdf_standard: Literal["pdfa-2b"] | None = None
     """the PDF standard written when the command line names none (render/batch --pdf-standard)"""
 
@@ -307,11 +309,17 @@ def _references(style: Style) -> Iterator[tuple[DataPath, str]]:
             yield at, f"颜色“{color}”没有在 colors 中定义；请写 #RRGGBB，或在 colors 中定义它"
 
 
+FONT_FILE_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
+
+
+def is_font_file(candidate: str) -> bool:
+    """Whether a font candidate names a file (by its suffix or a folder in it) rather than a font family."""
+    return candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate
+
+
 def _font_file(folder: Path, candidate: str) -> str:
     """A font file the style names, as an absolute path inside the style's folder; a family name as it is."""
-    from replygen.fonts import FONT_FILE_SUFFIXES  # fonts.py reads the Style
-
-    if not (candidate.lower().endswith(FONT_FILE_SUFFIXES) or "/" in candidate):
+    if not is_font_file(candidate):
         return candidate
     return str(inside(folder, candidate))
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,16 @@ SEED_TEXT = ROOT.parent / "shared" / "seed" / "reply-245.txt"
 SLOW_FIRST = ("test_review_archive.py",)
 """modules that take minutes: started first, so that with pytest-xdist (scripts/test.sh runs two workers, whole
 files each) the rest of the suite runs beside them instead of after them"""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A cache folder of the session's own (compiled templates), inherited by every command a test runs: no test
+    writes to the real home, and none sees what an earlier session left."""
+    os.environ["REPLYGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="replygen-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("REPLYGEN_CACHE_DIR", ""), ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -155,3 +155,20 @@ def test_app_properties_name_replygen_and_claim_no_page_count(seed_docx: Path) -
     app = zipfile.ZipFile(seed_docx).read("docProps/app.xml").decode()
     assert f"<Application>replygen {__version__}</Application>" in app
     assert "Microsoft" not in app and "<Pages>" not in app and "<Words>" not in app
+
+
+def test_the_base_kept_for_the_next_process_gives_the_same_bytes(seed_doc: Document, templates: Templates,
+                                                                 tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from replygen.writers import docx as writer
+
+    monkeypatch.setenv("REPLYGEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(writer, "_BASES", {})
+    built = writer.render_docx(seed_doc, templates.style)
+    [kept] = tmp_path.glob("docx-*/*.docx")
+    for damage in (lambda data: data, lambda data: data[:-100], lambda data: data[:40] + b"x" + data[41:]):
+        kept.write_bytes(damage(kept.read_bytes()))
+        monkeypatch.setattr(writer, "_BASES", {})  # as in a new process: the kept base, or one built anew
+        assert writer.render_docx(seed_doc, templates.style) == built
+    monkeypatch.setattr(writer, "_build_base", None)  # not called: the base rebuilt above was kept again
+    monkeypatch.setattr(writer, "_BASES", {})
+    assert writer.render_docx(seed_doc, templates.style) == built

@@ -17,8 +17,10 @@ Every number comes from the Style; this module only converts units and speaks OO
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +38,7 @@ from docx.styles.style import ParagraphStyle
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from replygen import __version__
+from replygen.cachedir import private_folder, read_whole, source_digest, write_whole
 from replygen.document import IMPRINT, LETTERHEAD, TAB, Document, Fit, Paragraph, Seal
 from replygen.metadata import metadata_of
 from replygen.output import atomic_write
@@ -78,25 +81,48 @@ def write_docx(doc: Document, style: Style, target: Path) -> None:
 
 
 def _base(style: Style) -> bytes:
-    """What every reply shares (page, grid, role styles, footers, no theme fonts), built once per style."""
+    """What every reply shares (page, grid, role styles, footers, no theme fonts): made once per style in a
+    process, and kept in the cache folder for the next process (building it takes longer than writing a reply)."""
     key = id(style)
     if key not in _BASES:
-        document = docx.Document()
-        _drop_extra_parts(document)
-        _trim_styles(document)
-        _set_defaults(document, style)
-        _page_setup(document, style)
-        for name, role in style.roles.items():
-            _role_style(document, style, name, role)
-        _page_numbers(document, style)
-        _strip_theme_fonts(document)
-        buf = io.BytesIO()
-        document.save(buf)
-        _BASES[key] = (style, buf.getvalue())  # the style is kept so that its id is not reused
+        kept = _kept_base(style)
+        base = read_whole(kept) if kept else None
+        if base is None:
+            base = _build_base(style)
+            if kept:
+                write_whole(kept, base)
+        _BASES[key] = (style, base)  # the style is kept so that its id is not reused
     return _BASES[key][1]
 
 
 _BASES: dict[int, tuple[Style, bytes]] = {}
+
+
+def _kept_base(style: Style) -> Path | None:
+    """Where the base for `style` is kept: a file named for the style, in a folder named for the code that builds
+    it (this module and style.py, python-docx's version and replygen's); None without a usable cache folder."""
+    try:
+        code = source_digest(sys.modules[__name__], sys.modules[Style.__module__])
+        versions = f"{__version__}|{docx.__version__}|{code}"
+        folder = private_folder(f"docx-{hashlib.sha256(versions.encode()).hexdigest()[:24]}") if code else None
+        return folder / f"{hashlib.sha256(style.model_dump_json().encode()).hexdigest()}.docx" if folder else None
+    except Exception:  # the cache is only a shortcut: never a reason for a reply to fail
+        return None
+
+
+def _build_base(style: Style) -> bytes:
+    document = docx.Document()
+    _drop_extra_parts(document)
+    _trim_styles(document)
+    _set_defaults(document, style)
+    _page_setup(document, style)
+    for name, role in style.roles.items():
+        _role_style(document, style, name, role)
+    _page_numbers(document, style)
+    _strip_theme_fonts(document)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
 
 
 def _trim_styles(document: docx.document.Document) -> None:

@@ -320,9 +320,16 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 
 @cache
 def _weasyprint():
-    import weasyprint
+    from replygen.writers.cffitypes import quick_types
+    from replygen.writers.libraries import quick_library_search
+
+    with quick_library_search():
+        import weasyprint
+    from weasyprint.text.ffi import ffi
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    quick_types(ffi)
 
     class OwnResources(URLFetcher):
         """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):

@@ -1,0 +1,91 @@
+"""What a cold command loads and finds: native libraries without ctypes' slow search, and nothing a command does
+not use (no timings here: the figures are bench/cold_start.py's)."""
+
+from __future__ import annotations
+
+import ctypes.util
+import os
+import struct
+import subprocess
+import sys
+
+import pytest
+
+from replygen.writers.libraries import cached_lookup, quick_library_search
+
+from conftest import ROOT, SEED_YAML
+
+HEAVY = ("weasyprint", "docx", "lxml", "fontTools", "PIL", "pikepdf", "pypdfium2", "pdfplumber", "dask",
+         "distributed", "cffi", "starlette", "uvicorn")
+LOADED = """
+import sys
+from replygen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def _loaded_by(*args: str) -> set[str]:
+    """The top-level packages a `replygen` command imported, run in a fresh process."""
+    result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True, cwd=ROOT,
+                            env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return set(result.stdout.strip().splitlines()[-1].split())
+
+
+def test_validate_loads_no_writer() -> None:
+    loaded = _loaded_by("validate", str(SEED_YAML))
+    assert loaded & set(HEAVY) == set()
+    assert {"replygen", "jinja2", "pydantic", "yaml"} <= loaded
+
+_ABI = "libc6,x86-64" if os.uname().machine == "x86_64" and struct.calcsize("l") == 8 else "libc6"
+
+
+def test_library_lookup_reads_the_ldconfig_listing() -> None:
+    listing = (b"3 libs found in cache `/etc/ld.so.cache'\n"
+               b"\tlibpangoft2-1.0.so.0 (" + _ABI.encode() + b") => /lib/libpangoft2-1.0.so.0\n"
+               b"\tlibpango-1.0.so.0 (" + _ABI.encode() + b") => /lib/libpango-1.0.so.0\n"
+               b"\tlibfontconfig.so.1 (" + _ABI.encode() + b") => /lib/libfontconfig.so.1\n")
+    lookup = cached_lookup(listing)
+    assert lookup("pango-1.0") == "libpango-1.0.so.0"  # not libpangoft2: the name is followed by a dot
+    assert lookup("fontconfig") == "libfontconfig.so.1"
+    assert lookup("libpango-1.0-0") is None
+    assert lookup("harfbuzz-vector") is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ldconfig: Linux only")
+def test_quick_search_agrees_with_find_library_and_is_undone() -> None:
+    original = ctypes.util.find_library
+    with quick_library_search():
+        quick = {name: ctypes.util.find_library(name) for name in ("pango-1.0", "harfbuzz", "fontconfig")}
+    assert ctypes.util.find_library is original
+    assert quick == {name: original(name) for name in quick}
+
+
+def test_simple_cffi_types_are_the_types_cffis_parser_makes() -> None:
+    from replygen.writers.cffitypes import simple_model_type
+    from replygen.writers.pdf import _weasyprint
+
+    _weasyprint()
+    from weasyprint.text.ffi import ffi
+
+    simple = ["FcChar8 **", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]",
+              "char[4]", "hb_codepoint_t[424]", "hb_codepoint_t[]", "int", "unsigned  int*", "char *[3]"]
+    other = ["const char *", "void *", "struct _x *", "unsigned", "long int", "int (*)(int)"]
+    with ffi._lock:  # as cffi holds it while it resolves a type
+        for cdecl in simple:
+            assert ffi._get_cached_btype(simple_model_type(ffi, cdecl)) is ffi._get_cached_btype(
+                ffi._parser.parse_type(cdecl)), cdecl
+        assert [simple_model_type(ffi, cdecl) for cdecl in other] == [None] * len(other)
+    parsed = []
+    parse = ffi._parser.parse_type_and_quals
+    ffi._parser.parse_type_and_quals = lambda cdecl: parsed.append(cdecl) or parse(cdecl)
+    try:
+        assert ffi.typeof("hb_codepoint_t[12345]").length == 12345
+        assert ffi.typeof("const char *").cname == "char *"
+    finally:
+        del ffi._parser.parse_type_and_quals
+    assert parsed == ["const char *"]  # only what is not simple reaches cffi's parser

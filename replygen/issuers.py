@@ -34,7 +34,7 @@ SealLength = Annotated[Length, AfterValidator(_seal_size)]
 class _Model(BaseModel):
     # defer_build: each validator is built when first used: Issuer's when a profile is first read (the nested
     # models' own, only where one is made on its own, as a default); defaults are factories, which build nothing
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
 
 class OrganSeal(_Model):
@@ -70,14 +70,14 @@ class StampProfile(_Model):
 class CategoryScheme(BaseModel):
     """How 答复类别 codes print: which label each code has per kind, and where it goes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     position: Literal["head", "number", "end", "hidden"] = "hidden"
     labels: dict[Kind, dict[str, str]] = Field(default_factory=dict)
 
 
 class Issuer(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     id: str = ""
     organ: str

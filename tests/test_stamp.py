@@ -543,3 +543,16 @@ def test_imprint_after_a_blank_page_when_it_does_not_fit_under_an_even_page(temp
         assert len(pages) == 4 and pages[2].lines == []  # blank, without a page number
         assert [ln.text[:3] for ln in pages[3].lines] == ["抄送："]  # only the 版记 (a letter's has no 印发 line)
         assert re.sub(r"\s", "", pages[1].lines[-1].text) == "—2—"
+
+
+def test_a_hand_stamp_from_a_profile_without_a_seal_renders_and_passes_check(tmp_path: Path) -> None:
+    """`stamped: true` on the seed, whose profile names no seal: the default 42 mm space for a hand stamp (it crashed:
+    the profile's default diameter was left unconverted). Its text then ends on page 4 without filling it, and
+    the 版记 goes to page 6 after a blank page 5: page 4 is the text's last page, not a full one, for check."""
+    reply = tmp_path / "245.yaml"
+    reply.write_text((CONTENT / "2026" / "245.yaml").read_text(encoding="utf-8") + "stamped: true\n", encoding="utf-8")
+    r = _run("render", str(reply), "-o", str(tmp_path / "out"), "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "不符合 0 个" in r.stdout + r.stderr
+    pages = measure(tmp_path / "out" / "245.pdf")
+    assert len(pages) % 2 == 0 and any("抄送" in ln.text for ln in pages[-1].lines)

@@ -89,7 +89,9 @@ class _Measured:
     def _full_pages(self) -> list[int]:
         """Pages whose last paragraph runs on to the next page, and (among several) those whose text reaches
         as low as the lowest of them: pages that a short paragraph or a kept-together block did not end early."""
-        ends = {p.number: self.body[p.number][-1].bottom for p in self.pages[:-1] if self.body[p.number]}
+        last = max((n for n, lines in self.body.items() if lines), default=0)  # the text's last page: not full,
+        # whatever follows it (a blank page and the 版记's own page carry no body text)
+        ends = {n: lines[-1].bottom for n, lines in self.body.items() if lines and n < last}
         lowest = max(ends.values(), default=0)
         return [n for n, end in ends.items()
                 if self._runs_on(n) or (len(ends) > 1 and self.pitch and end > lowest - self.pitch / 2)]

@@ -227,15 +227,19 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     lost: list[Job] = []
     with _pool(workers, templates, formats, limits, pdf_standard) as pool:
         futures: dict[Future[Result], Job] = {pool.submit(_render, job, out, write): job for job in jobs}
-        while futures:
-            done, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = futures.pop(future)
-                try:
-                    results.append(future.result())
-                    on_result(results[-1])
-                except BrokenProcessPool:
-                    lost.append(job)
+        try:
+            while futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job = futures.pop(future)
+                    try:
+                        results.append(future.result())
+                        on_result(results[-1])
+                    except BrokenProcessPool:
+                        lost.append(job)
+        except BaseException:  # Ctrl+C: the replies in flight end (and are written), none of the queued starts
+            pool.shutdown(cancel_futures=True)  # waiting here: the `with`'s own shutdown would undo the cancelling
+            raise
     # A crashed worker breaks the whole pool. Render what it took down again one reply at a time, so that a
     # crash is pinned on the one reply that causes it; a worker killed mid-write leaves its temporary files.
     if lost and write:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import stat
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,7 +173,10 @@ _worker: dict[str, object] = {}
 
 def _init_worker(templates_root: str, formats: list[str], limits: Limits, pdf_standard: str | None = None) -> None:
     """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts. A memory limit
-    too small even for that is reported with each reply, not as a crash."""
+    too small even for that is reported with each reply, not as a crash. Ctrl-C is the main process's to handle
+    (the terminal sends it to every process of the batch): a worker that died of it in the middle of the pool's
+    queue operations could leave the pool waiting for it for ever; it finishes the reply in hand instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_process_memory(limits)
     _worker.update(formats=formats, limits=limits, pdf_standard=pdf_standard)
     try:
@@ -225,21 +231,20 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     workers = max(1, min(workers, usable_cores(), len(jobs)))
     results: list[Result] = []
     lost: list[Job] = []
-    with _pool(workers, templates, formats, limits, pdf_standard) as pool:
+    with _pool(workers, templates, formats, limits, pdf_standard) as pool, _interruption() as interrupted:
         futures: dict[Future[Result], Job] = {pool.submit(_render, job, out, write): job for job in jobs}
-        try:
-            while futures:
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = futures.pop(future)
-                    try:
-                        results.append(future.result())
-                        on_result(results[-1])
-                    except BrokenProcessPool:
-                        lost.append(job)
-        except BaseException:  # Ctrl+C: the replies in flight end (and are written), none of the queued starts
-            pool.shutdown(cancel_futures=True)  # waiting here: the `with`'s own shutdown would undo the cancelling
-            raise
+        while futures and not interrupted.is_set():
+            done, _ = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = futures.pop(future)
+                try:
+                    results.append(future.result())
+                    on_result(results[-1])
+                except BrokenProcessPool:
+                    lost.append(job)
+        if interrupted.is_set():  # Ctrl+C: the replies in flight end (and are written), none of the queued starts
+            pool.shutdown(cancel_futures=True)  # here: the `with`'s own shutdown would undo the cancelling
+            raise KeyboardInterrupt
     # A crashed worker breaks the whole pool. Render what it took down again one reply at a time, so that a
     # crash is pinned on the one reply that causes it; a worker killed mid-write leaves its temporary files.
     if lost and write:
@@ -258,6 +263,22 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     if pool is not None:
         pool.shutdown()
     return results
+
+
+@contextmanager
+def _interruption() -> Iterator[threading.Event]:
+    """Ctrl+C as an event the run loop looks at, instead of a KeyboardInterrupt raised wherever the main thread
+    is: raised inside concurrent.futures' wait() it can leave a future's lock held, and the pool's shutdown then
+    waits for ever. Off the main thread (where no signal handler can be set) the event is never set."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _pool(workers: int, templates: Templates, formats: list[str], limits: Limits,

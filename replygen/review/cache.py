@@ -5,8 +5,9 @@ same every time: laying a reply out is most of a review's time, so the second re
 half the first. A layout depends on the composed document, the style and the renderer stack (replygen's own
 code, the Python and native libraries, the font files by content); an entry's key hashes all of them, so it is
 never served for anything else. Entries are JSON (data, never code: a cache folder another user can write
-cannot make replygen run anything) and are written atomically, so that workers share the folder freely; an
-entry that cannot be read or is malformed is a miss. Nothing is ever evicted: delete the folder to reclaim it.
+cannot make replygen run anything), written whole with their digest (cachedir.write_whole), so that workers
+share the folder freely; an entry that cannot be read, is not whole or is malformed is a miss. Each of the 256
+sub-folders keeps at most cachedir.MAX_FILES entries; delete the folder to reclaim it all.
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import dataclasses
 import functools
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from replygen.cachedir import read_whole, write_whole
 from replygen.check.measure import Line
 from replygen.document import Document
 from replygen.review.layout import Block, Layout
@@ -57,9 +57,10 @@ class LayoutCache:
         return h.hexdigest()
 
     def get(self, key: str) -> Layout | None:
+        body = read_whole(self._path(key))
         try:
-            return _layout(json.loads(self._path(key).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, KeyError):
+            return _layout(json.loads(body)) if body is not None else None
+        except (ValueError, TypeError, KeyError):
             return None
 
     def put(self, key: str, layout: Layout) -> None:
@@ -67,12 +68,9 @@ class LayoutCache:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(dataclasses.asdict(layout), out, ensure_ascii=False, default=sorted)
-            os.replace(temporary, path)
         except OSError:
-            pass
+            return
+        write_whole(path, json.dumps(dataclasses.asdict(layout), ensure_ascii=False, default=sorted).encode())
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

@@ -57,3 +57,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q -e ".$extra"
   touch "$stamp"
 fi
+# Compile replygen's own modules once, as installing a package does: every command then starts from bytecode,
+# also where PYTHONDONTWRITEBYTECODE is set (an editable install is otherwise compiled again at each start).
+.venv/bin/python -m compileall -q replygen >/dev/null

@@ -1,13 +1,14 @@
-"""Modules WeasyPrint imports and replygen's PDFs never use, loaded only if something does use them: about a
-fifth of `import weasyprint` (fontTools' subsetter and variable-font instancer, with the designspace, feature and
-OpenType-layout builders they import).
+"""Modules WeasyPrint imports and replygen's PDFs seldom or never use, loaded only if something does use them:
+about a third of `import weasyprint` (fontTools' subsetter and variable-font instancer, with the designspace,
+feature and OpenType-layout builders they import; pycparser).
 
 weasyprint.pdf.fonts imports `fontTools.subset` (its subsetter when HarfBuzz's is missing) and
-`instantiateVariableFont` from `fontTools.varLib.instancer` (for variable fonts) when it is imported. While
-WeasyPrint is imported, those two names are stand-ins in sys.modules; afterwards they are taken out again, so any
-later import gets the real module, and the stand-ins WeasyPrint keeps import the real module the first time they
-are used. Whatever WeasyPrint takes from them at import time other than what is listed here loads the real module
-there and then, as without this module.
+`instantiateVariableFont` from `fontTools.varLib.instancer` (for variable fonts) when it is imported; cffi's
+parser imports pycparser, which only parsing C needs (cdefcache.py and cffitypes.py spare most of it). While
+WeasyPrint is imported, those names are stand-ins in sys.modules; afterwards they are taken out again, so any
+later import gets the real module, and the stand-ins WeasyPrint and cffi keep import the real module the first
+time they are used. Whatever is taken from them at import time other than what is listed here loads the real
+module there and then, as without this module.
 """
 
 from __future__ import annotations
@@ -21,17 +22,24 @@ from collections.abc import Iterator
 DEFERRED: dict[str, tuple[str, ...]] = {
     "fontTools.subset": (),
     "fontTools.varLib.instancer": ("instantiateVariableFont",),
+    "pycparser": (),
 }
 """module → the functions WeasyPrint imports from it by name (`from module import name`)"""
+
+
+_IMPORT_SYSTEM = frozenset({"__path__", "__file__", "__cached__", "__loader__", "__package__", "__spec__",
+                             "__builtins__"})
 
 
 class _StandIn(types.ModuleType):
     """A module not imported yet: the first attribute asked for imports the real module and answers from it."""
 
     def __getattr__(self, name: str) -> object:
-        if name.startswith("__"):  # what the import system asks of any module (__path__ …): a plain module's
+        if name in _IMPORT_SYSTEM:  # asked of any module by the import system (`from x import y` asks __path__)
             raise AttributeError(name)
-        return getattr(_real(self.__name__, self), name)
+        real = _real(self.__name__, self)
+        self.__dict__.update(real.__dict__)  # from now on without this method: cffi's parser asks a lot
+        return getattr(real, name)
 
 
 def _real(name: str, stand_in: types.ModuleType) -> types.ModuleType:

@@ -320,15 +320,17 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 
 @cache
 def _weasyprint():
+    from replygen.writers.cdefcache import cached_cdefs
     from replygen.writers.cffitypes import quick_types
     from replygen.writers.deferred import deferred_imports
     from replygen.writers.libraries import quick_library_search
 
-    with quick_library_search(), deferred_imports():
+    with quick_library_search(), deferred_imports(), cached_cdefs():
         import weasyprint
     from weasyprint.text.ffi import ffi
-    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from replygen.writers.fontfaces import InPlaceFontConfiguration
 
     quick_types(ffi)
 
@@ -351,7 +353,7 @@ def _weasyprint():
                 raise ValueError(f"refused: {url[:200]}")
             return super().fetch(url, headers)
 
-    return weasyprint, FontConfiguration(), OwnResources
+    return weasyprint, InPlaceFontConfiguration(), OwnResources
 
 
 def _own_urls(style: Style, fonts: dict[str, ResolvedFont]) -> frozenset[str]:

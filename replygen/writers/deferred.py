@@ -57,10 +57,11 @@ def _forward(module: str, name: str, stand_in: types.ModuleType):
 
 
 @contextlib.contextmanager
-def deferred_imports() -> Iterator[None]:
-    """Within the block, the DEFERRED modules not imported yet are stand-ins (see the module's docstring)."""
+def deferred_imports(modules: dict[str, tuple[str, ...]] = DEFERRED) -> Iterator[None]:
+    """Within the block, the `modules` not imported yet are stand-ins (see the module's docstring): module → the
+    functions taken from it by name at import time."""
     placed = {}
-    for module, names in DEFERRED.items():
+    for module, names in modules.items():
         if module in sys.modules:
             continue
         stand_in = _StandIn(module)

@@ -93,7 +93,7 @@ def _without_pydantic_plugins() -> None:
     """replygen's models use no pydantic plugins: pydantic is told so (PYDANTIC_DISABLE_PLUGINS), and its plugin
     loader is imported without importlib.metadata, which only looking plugins up needs (together some 10 % of a
     cold validate)."""
-    from replygen.writers.deferred import deferred_imports
+    from replygen.deferred import deferred_imports
 
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     with deferred_imports({"importlib.metadata": ("entry_points",)}):

@@ -120,7 +120,7 @@ def test_render_leaves_unused_modules_unloaded_and_copies_no_font(tmp_path) -> N
 
 
 def test_deferred_module_loads_when_used() -> None:
-    from replygen.writers.deferred import deferred_imports
+    from replygen.deferred import deferred_imports
 
     with deferred_imports({"json.tool": (), "colorsys": ("rgb_to_hsv",)}):
         import json.tool as tool

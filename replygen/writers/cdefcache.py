@@ -1,4 +1,4 @@
-"""WeasyPrint's C declarations kept between runs: about a tenth of `import weasyprint` (parsing them, and
+"""WeasyPrint's C declarations kept between runs: about a sixth of `import weasyprint` (parsing them, and
 importing the C parser to do it).
 
 When it is imported, WeasyPrint declares the C functions and types it calls in one `ffi.cdef` of some 450 lines,

@@ -320,9 +320,9 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 
 @cache
 def _weasyprint():
+    from replygen.deferred import deferred_imports
     from replygen.writers.cdefcache import cached_cdefs
     from replygen.writers.cffitypes import quick_types
-    from replygen.writers.deferred import deferred_imports
     from replygen.writers.libraries import quick_library_search
 
     with quick_library_search(), deferred_imports(), cached_cdefs():

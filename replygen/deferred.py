@@ -1,14 +1,16 @@
-"""Modules WeasyPrint imports and replygen's PDFs seldom or never use, loaded only if something does use them:
-about a third of `import weasyprint` (fontTools' subsetter and variable-font instancer, with the designspace,
-feature and OpenType-layout builders they import; pycparser).
+"""Modules imported by libraries replygen uses, and seldom or never used by replygen, loaded only if something
+does use them.
 
-weasyprint.pdf.fonts imports `fontTools.subset` (its subsetter when HarfBuzz's is missing) and
-`instantiateVariableFont` from `fontTools.varLib.instancer` (for variable fonts) when it is imported; cffi's
-parser imports pycparser, which only parsing C needs (cdefcache.py and cffitypes.py spare most of it). While
-WeasyPrint is imported, those names are stand-ins in sys.modules; afterwards they are taken out again, so any
-later import gets the real module, and the stand-ins WeasyPrint and cffi keep import the real module the first
-time they are used. Whatever is taken from them at import time other than what is listed here loads the real
-module there and then, as without this module.
+- `import weasyprint` (about a fifth of it): weasyprint.pdf.fonts imports `fontTools.subset` (its subsetter when
+  HarfBuzz's is missing) and `instantiateVariableFont` from `fontTools.varLib.instancer` (for variable fonts),
+  with the designspace, feature and OpenType-layout builders they import; cffi's parser imports pycparser, which
+  only parsing C needs (writers/cdefcache.py and writers/cffitypes.py spare most of it).
+- pydantic's plugin loader imports importlib.metadata, which only looking plugins up needs (cli.py).
+
+While such an import runs, those names are stand-ins in sys.modules; afterwards they are taken out again, so any
+later import gets the real module, and the stand-ins the importing modules keep import the real module the first
+time they are used. Whatever is taken from them at import time other than what is listed loads the real module
+there and then, as without this module.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ DEFERRED: dict[str, tuple[str, ...]] = {
     "fontTools.varLib.instancer": ("instantiateVariableFont",),
     "pycparser": (),
 }
-"""module → the functions WeasyPrint imports from it by name (`from module import name`)"""
+"""what WeasyPrint imports: module → the functions it imports from it by name (`from module import name`)"""
 
 
 _IMPORT_SYSTEM = frozenset({"__path__", "__file__", "__cached__", "__loader__", "__package__", "__spec__",

@@ -152,3 +152,28 @@ def test_cached_cdef_is_the_parsed_one(tmp_path, monkeypatch) -> None:
     assert str(cached.typeof("int(*)(pair_t *, my_t)")) == str(parsed.typeof("int(*)(pair_t *, my_t)"))
     assert cached._parser._int_constants == parsed._parser._int_constants == {"K": 7}
     assert cffi.FFI.cdef.__name__ == "cdef" and cffi.FFI.cdef.__module__ == "cffi.api"  # put back
+
+
+def test_kept_selector_code_matches_as_compiled(tmp_path) -> None:
+    import cssselect2
+    from lxml import etree
+
+    from replygen.writers.selectorcache import CompiledSelectors
+
+    root = cssselect2.ElementWrapper.from_xml_root(etree.fromstring('<p class="a b"><span/><i lang="zh"/></p>'))
+    selectors = "p.a > span, p:not(.c) i:lang(zh), .b span + i"
+    written = CompiledSelectors(tmp_path / "codes")
+    made = [s.test for s in cssselect2.compile_selector_list(selectors)]
+    compiled = [written(f"lambda el: {source}", {"split_whitespace": str.split, "ascii_lower": str.lower,
+                                                   "urlparse": None}, {})
+                for source in [cssselect2.compiler._compile_node(s.parsed_tree)
+                               for s in cssselect2.parser.parse(selectors)]]
+    written.save()
+    kept = CompiledSelectors(tmp_path / "codes")
+    assert kept.codes.keys() == written.codes.keys() and len(kept.codes) == 3 and not kept.added
+    for el in root.iter_subtree():
+        assert [t(el) for t in made] == [t(el) for t in compiled]
+    from replygen.writers.pdf import _weasyprint
+
+    _weasyprint()
+    assert isinstance(cssselect2.compiler.__dict__.get("eval"), CompiledSelectors)  # what WeasyPrint's compiles

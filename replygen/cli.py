@@ -103,8 +103,8 @@ def _without_pydantic_plugins() -> None:
 def _pause_gc(ctx: click.Context) -> None:
     """No cyclic garbage collection until the first reply is done (_each_reply): starting up (imports, pydantic's
     schemas, WeasyPrint's stylesheets) allocates hundreds of thousands of objects that all live on, and the
-    collector walking them again and again cost some 15 % of a cold command's time. Back on when the command
-    ends, however it ends."""
+    collector walking them again and again cost some 15 % of a cold render's CPU time on a busy machine (few
+    instructions: the walk waits on memory). Back on when the command ends, however it ends."""
     gc.disable()
     ctx.meta[_GC_PAUSED] = True
     ctx.call_on_close(lambda: _resume_gc(ctx))

@@ -89,3 +89,91 @@ def test_simple_cffi_types_are_the_types_cffis_parser_makes() -> None:
     finally:
         del ffi._parser.parse_type_and_quals
     assert parsed == ["const char *"]  # only what is not simple reaches cffi's parser
+
+
+RENDERED = """
+import sys
+from replygen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_render_leaves_unused_modules_unloaded_and_copies_no_font(tmp_path) -> None:
+    """A cold render (its C declarations cached by an earlier one) imports neither fontTools' subsetter or
+    instancer nor pycparser nor importlib.metadata, and leaves no temporary copy of a font."""
+    env = os.environ | {"PYTHONPATH": str(ROOT), "REPLYGEN_CACHE_DIR": str(tmp_path / "cache"),
+                        "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    runs = [subprocess.run([sys.executable, "-c", RENDERED, "render", str(SEED_YAML), "-o", str(tmp_path / out)],
+                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=300) for out in ("a", "b")]
+    assert all(run.returncode == 0 for run in runs), runs[-1].stderr
+    loaded = set(runs[1].stdout.strip().splitlines()[-1].split())
+    assert not {m for m in loaded if m.startswith(("fontTools.subset", "fontTools.varLib", "pycparser"))}
+    assert "importlib.metadata" not in loaded
+    assert list((tmp_path / "tmp").iterdir()) == []
+    for name in ("245.pdf", "245.docx"):  # parsed or cached declarations: the same bytes
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_deferred_module_loads_when_used() -> None:
+    from replygen.deferred import deferred_imports
+
+    with deferred_imports({"json.tool": (), "colorsys": ("rgb_to_hsv",)}):
+        import json.tool as tool
+        from colorsys import rgb_to_hsv
+    assert "json.tool" not in sys.modules or sys.modules["json.tool"] is not tool  # taken out after the block
+    assert tool.main is sys.modules["json.tool"].main  # the first attribute asked for imports the real module
+    assert rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # a function taken by name forwards to the real one
+    assert "colorsys" in sys.modules
+
+
+def test_cached_cdef_is_the_parsed_one(tmp_path, monkeypatch) -> None:
+    import cffi
+
+    from replygen.writers.cdefcache import cached_cdefs
+
+    monkeypatch.setenv("REPLYGEN_CACHE_DIR", str(tmp_path))
+    source = "typedef int my_t;\ntypedef struct { my_t a; char *b; } pair_t;\nint f(pair_t *p, my_t n);\n#define K 7\n"
+    made = []
+    for _ in range(2):
+        with cached_cdefs():
+            ffi = cffi.FFI()
+            ffi.cdef(source)
+        made.append(ffi)
+    assert len(list((tmp_path / "cdef").iterdir())) == 1
+    parsed, cached = made
+    assert cached._parser._declarations.keys() == parsed._parser._declarations.keys()
+    assert cached.sizeof("pair_t") == parsed.sizeof("pair_t")
+    assert [f for f, _ in cached.typeof("pair_t").fields] == ["a", "b"]
+    assert str(cached.typeof("int(*)(pair_t *, my_t)")) == str(parsed.typeof("int(*)(pair_t *, my_t)"))
+    assert cached._parser._int_constants == parsed._parser._int_constants == {"K": 7}
+    assert cffi.FFI.cdef.__name__ == "cdef" and cffi.FFI.cdef.__module__ == "cffi.api"  # put back
+
+
+def test_kept_selector_code_matches_as_compiled(tmp_path) -> None:
+    import cssselect2
+    from lxml import etree
+
+    from replygen.writers.selectorcache import CompiledSelectors
+
+    root = cssselect2.ElementWrapper.from_xml_root(etree.fromstring('<p class="a b"><span/><i lang="zh"/></p>'))
+    selectors = "p.a > span, p:not(.c) i:lang(zh), .b span + i"
+    written = CompiledSelectors(tmp_path / "codes")
+    made = [s.test for s in cssselect2.compile_selector_list(selectors)]
+    compiled = [written(f"lambda el: {source}", {"split_whitespace": str.split, "ascii_lower": str.lower,
+                                                   "urlparse": None}, {})
+                for source in [cssselect2.compiler._compile_node(s.parsed_tree)
+                               for s in cssselect2.parser.parse(selectors)]]
+    written.save()
+    kept = CompiledSelectors(tmp_path / "codes")
+    assert kept.codes.keys() == written.codes.keys() and len(kept.codes) == 3 and not kept.added
+    for el in root.iter_subtree():
+        assert [t(el) for t in made] == [t(el) for t in compiled]
+    from replygen.writers.pdf import _weasyprint
+
+    _weasyprint()
+    assert isinstance(cssselect2.compiler.__dict__.get("eval"), CompiledSelectors)  # what WeasyPrint's compiles

@@ -23,6 +23,7 @@ from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
 from replygen.stamp import Layout, block_indices, place
 from replygen.style import Role, Rule, Style, signature_lefts
+from replygen.writers import selectorcache
 
 # Allowed line-break opportunities that Pango's UAX #14 rules (quotation marks glued to both neighbours) miss
 # in Chinese text: before an opening quote and after a closing one.
@@ -320,14 +321,20 @@ def _imprint_line_height(style: Style, lines: int, ruled: bool = True) -> float:
 
 @cache
 def _weasyprint():
+    from replygen.deferred import deferred_imports
+    from replygen.writers.cdefcache import cached_cdefs
     from replygen.writers.cffitypes import quick_types
     from replygen.writers.libraries import quick_library_search
 
-    with quick_library_search():
+    selectors = selectorcache.install()
+    with quick_library_search(), deferred_imports(), cached_cdefs():
         import weasyprint
+    if selectors:
+        selectors.save()
     from weasyprint.text.ffi import ffi
-    from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from replygen.writers.fontfaces import InPlaceFontConfiguration
 
     quick_types(ffi)
 
@@ -350,7 +357,7 @@ def _weasyprint():
                 raise ValueError(f"refused: {url[:200]}")
             return super().fetch(url, headers)
 
-    return weasyprint, FontConfiguration(), OwnResources
+    return weasyprint, InPlaceFontConfiguration(), OwnResources
 
 
 def _own_urls(style: Style, fonts: dict[str, ResolvedFont]) -> frozenset[str]:
@@ -373,6 +380,8 @@ def _prepared(style: Style, letter: bool) -> tuple[dict[str, ResolvedFont], obje
         css_fetcher = fetcher(allowed)
         css = weasyprint.CSS(string=stylesheet(style, fonts, letter), font_config=font_config, url_fetcher=css_fetcher)
         _refuse(css_fetcher.refused)
+        if selectors := selectorcache.install():
+            selectors.save()  # the stylesheet's own selectors
         _PREPARED[key] = (style, fonts, css, allowed)  # the style is kept so that its id is not reused
     return _PREPARED[key][1:]
 

@@ -11,6 +11,7 @@ reproducible here (`verify --deep`).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -239,6 +240,8 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     from replygen.writers.pdf import warm_up
 
     warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
+    # Out of the collector's sight: the workers' collections would otherwise walk (and copy) everything inherited.
+    gc.freeze()
     results: list[Result] = []
     lost: list[Job] = []
     with _pool(workers, templates, formats, limits, pdf_standard) as pool, _interruption() as interrupted:

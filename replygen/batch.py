@@ -2,15 +2,18 @@
 
 The main process holds the archive folder's lock, decides what to render (fingerprints against the manifest,
 and the outputs re-hashed) and reports the replies that failed before with nothing changed straight from the
-manifest. Workers cap their memory, load the templates, WeasyPrint and the fonts once each, then render replies
-one by one, each within the per-reply limits, and commit each reply's formats together. A reply that fails is
-reported and skipped; a worker that crashes takes only its own reply down: the others are retried in a fresh
-pool. `reproduce` re-renders an archive in memory to show that it is reproducible here (`verify --deep`).
+manifest. It loads the writers and warms WeasyPrint and the fonts once; the workers, forked from it, inherit
+that, cap their memory, then render replies one by one, each within the per-reply limits, and commit each reply's
+formats together. A reply that fails is reported and skipped; a worker that crashes takes only its own reply
+down: the others are retried in a fresh pool. `reproduce` re-renders an archive in memory to show that it is
+reproducible here (`verify --deep`).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import multiprocessing
 import os
 import signal
 import stat
@@ -171,24 +174,26 @@ def _up_to_date(out: Path, rel: str, fingerprint: str, manifest: Manifest) -> bo
 _worker: dict[str, object] = {}
 
 
-def _init_worker(templates_root: str, formats: list[str], limits: Limits, pdf_standard: str | None = None) -> None:
-    """What a worker does once: cap its memory, keep the templates, load WeasyPrint and the fonts. A memory limit
-    too small even for that is reported with each reply, not as a crash. Ctrl-C is the main process's to handle
-    (the terminal sends it to every process of the batch): a worker that died of it in the middle of the pool's
-    queue operations could leave the pool waiting for it for ever; it finishes the reply in hand instead."""
+def _init_worker(templates: Templates, formats: list[str], limits: Limits, pdf_standard: str | None = None) -> None:
+    """What a worker does once, on what it inherited from the main process (warm_up): cap its memory. Ctrl-C is
+    the main process's to handle (the terminal sends it to every process of the batch): a worker that died of it
+    in the middle of the pool's queue operations could leave the pool waiting for it for ever; it finishes the
+    reply in hand instead."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_process_memory(limits)
-    _worker.update(formats=formats, limits=limits, pdf_standard=pdf_standard)
-    try:
-        templates = Templates.open(Path(templates_root))
-        _worker["templates"] = templates
-        load_writers(formats)
-        from replygen.writers.pdf import warm_up
-
-        warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
-    except MemoryError:
+    _worker.update(templates=templates, formats=formats, limits=limits, pdf_standard=pdf_standard)
+    if _data_size() >= limits.render_memory_mb * 1024 * 1024:  # a limit too small even for what it inherited
         _worker["unusable"] = (f"生成进程启动时内存不足：超过 {limits.render_memory_mb} MB 的上限；"
                                "请设置更大的环境变量 REPLYGEN_RENDER_MEMORY_MB")
+
+
+def _data_size() -> int:
+    """This process's data segment in bytes, as the memory limit (RLIMIT_DATA) counts it; 0 when unknown."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmData:")), 0)
 
 
 def _render(job: Job, out: Path, write: bool = True) -> Result:
@@ -227,8 +232,16 @@ def _render(job: Job, out: Path, write: bool = True) -> Result:
 def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], workers: int, limits: Limits,
         on_result: Callable[[Result], None], write: bool = True, pdf_standard: str | None = None) -> list[Result]:
     """Render jobs on worker processes (never more than the cores, or the jobs): the calling process never
-    renders, so that its memory is never capped and a crash never takes it down."""
+    renders a reply, so that its memory is never capped and a crash never takes it down."""
     workers = max(1, min(workers, usable_cores(), len(jobs)))
+    # What every worker needs first (the writers imported, WeasyPrint and the fonts warm: about a second of CPU)
+    # is done here once, before the workers are forked, instead of in each worker and in each pool a crash makes.
+    load_writers(formats)
+    from replygen.writers.pdf import warm_up
+
+    warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
+    # Out of the collector's sight: the workers' collections would otherwise walk (and copy) everything inherited.
+    gc.freeze()
     results: list[Result] = []
     lost: list[Job] = []
     with _pool(workers, templates, formats, limits, pdf_standard) as pool, _interruption() as interrupted:
@@ -283,8 +296,9 @@ def _interruption() -> Iterator[threading.Event]:
 
 def _pool(workers: int, templates: Templates, formats: list[str], limits: Limits,
           pdf_standard: str | None = None) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, initializer=_init_worker,
-                               initargs=(str(templates.root), formats, limits, pdf_standard))
+    """Forked, not spawned: the workers inherit what `run` warmed, and `templates` itself, without pickling."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
+                               initargs=(templates, formats, limits, pdf_standard))
 
 
 def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMPLATES, formats: list[str],

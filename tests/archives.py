@@ -4,6 +4,7 @@ numbered copies of the seed reply."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -61,3 +62,19 @@ def make_archive(root: Path, good: int, bad: int = 0, first: int = 300) -> list[
 
 def outputs(out: Path) -> dict[str, int]:
     return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.suffix in (".docx", ".pdf")}
+
+
+def copy_archive(src: Path, out: Path, to: Path) -> tuple[Path, Path]:
+    """A copy of the replies `src` and of the archive `out` rendered from them, into `to`, the copied manifest
+    naming the copied replies as their sources: the archive as if rendered there (neither a reply's fingerprint
+    nor its files depend on where it lies). Tests change their copies, not the archive a module renders once."""
+    from replygen.manifest import Manifest
+
+    copied_src, copied_out = to / "content", to / "out"
+    shutil.copytree(src, copied_src)
+    shutil.copytree(out, copied_out)
+    manifest = Manifest.load(copied_out)
+    for record in [*manifest.outputs.values(), *manifest.failures.values()]:
+        record.source = str(copied_src / Path(record.source).relative_to(src))
+    manifest.save(copied_out)
+    return copied_src, copied_out

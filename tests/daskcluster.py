@@ -47,6 +47,7 @@ class LocalDask:
         self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
+        self._client = None
         dash = ["--dashboard-address", f"127.0.0.1:{free_port()}"] if dashboard else ["--no-dashboard"]
         self.scheduler = self._start("scheduler", [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
                                                    *dash], self.env)
@@ -88,6 +89,7 @@ class LocalDask:
         proc.wait()
 
     def kill_scheduler(self) -> None:
+        self._disconnect()
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.scheduler.pid, signal.SIGKILL)
         self.scheduler.wait()
@@ -97,10 +99,19 @@ class LocalDask:
         return self.call(lambda c: c.run_on_scheduler(lambda dask_scheduler: dask_scheduler.transition_counter))
 
     def call(self, action):
-        from distributed import Client
+        """action(client), on one client kept for the cluster's life: a connection per call (wait_for_workers polls
+        20 times a second) costs the test and the scheduler tens of milliseconds of CPU each."""
+        if self._client is None:
+            from distributed import Client
 
-        with Client(self.address, timeout=30, set_as_default=False) as client:
-            return action(client)
+            self._client = Client(self.address, timeout=30, set_as_default=False)
+        return action(self._client)
+
+    def _disconnect(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(Exception):  # a scheduler already gone
+                self._client.close(timeout=5)
+            self._client = None
 
     def close(self) -> None:
         for name in list(self.workers):

@@ -14,17 +14,24 @@ from filelock import FileLock
 
 from replygen.manifest import LOCK_NAME
 
-from archives import finish, make_archive, outputs, replygen, start
+from archives import copy_archive, finish, make_archive, outputs, replygen, start
 
 
-@pytest.fixture
-def small(tmp_path: Path) -> tuple[Path, Path]:
-    """Three replies rendered to DOCX into out/."""
-    src, out = tmp_path / "content", tmp_path / "out"
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Three replies rendered to DOCX into out/, once for the module."""
+    root = tmp_path_factory.mktemp("archive")
+    src, out = root / "content", root / "out"
     make_archive(src, good=3)
     r = replygen("batch", str(src), "-o", str(out), "--format", "docx")
     assert r.returncode == 0, r.stderr
     return src, out
+
+
+@pytest.fixture
+def small(rendered: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    """Three replies rendered to DOCX into out/: the test's own copy of them and of the archive."""
+    return copy_archive(*rendered, tmp_path)
 
 
 def test_an_upgraded_library_makes_the_archive_stale(small: tuple[Path, Path], tmp_path: Path) -> None:
@@ -98,14 +105,21 @@ def test_a_second_batch_waits_for_the_first_or_gives_up(tmp_path: Path) -> None:
 
 
 def test_two_concurrent_batches_into_one_folder_keep_both_in_the_manifest(tmp_path: Path) -> None:
+    """Both batches are running at once: each has started and waits for the folder, held here, when it is freed."""
     out = tmp_path / "out"
-    make_archive(tmp_path / "a", good=12, first=300)
-    make_archive(tmp_path / "b", good=12, first=400)
-    runs = [start("batch", str(tmp_path / name), "-o", str(out), "--format", "docx", "--jobs", "1") for name in "ab"]
+    make_archive(tmp_path / "a", good=3, first=300)
+    make_archive(tmp_path / "b", good=3, first=400)
+    out.mkdir()
+    with FileLock(out / LOCK_NAME):
+        runs = [start("batch", str(tmp_path / name), "-o", str(out), "--format", "docx", "--jobs", "1")
+                for name in "ab"]
+        for run in runs:
+            assert run.stderr is not None
+            assert "正由另一个 replygen 进程使用，等待其结束" in run.stderr.readline()
     for run in [finish(r, 300) for r in runs]:
         assert run.returncode == 0, run.stderr
     listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
-    assert len(listed) == 24 and set(listed) == set(outputs(out))
+    assert len(listed) == 6 and set(listed) == set(outputs(out))
     assert replygen("verify", str(out)).returncode == 0
 
 

@@ -1,8 +1,11 @@
 """`replygen batch --scheduler`: a real Dask scheduler and workers on 127.0.0.1 render an archive byte for byte
 as a local batch does, survive a killed worker, send nothing when nothing changed, refuse a worker with other
-fonts, and say in Chinese when the scheduler cannot be reached or goes away.
+fonts, report a reply that keeps killing workers, and say in Chinese when the scheduler cannot be reached or goes
+away.
 
-The tests of the first cluster run in file order and share it: the killed-worker test comes after the others."""
+The tests share one cluster and run in file order: the one whose reply kills workers (which their nannies bring
+back) after those that need a steady cluster, then the one that kills a worker for good, and last the one whose
+scheduler goes away."""
 
 from __future__ import annotations
 
@@ -23,6 +26,8 @@ from archives import finish, make_archive, replygen, start
 pytest.importorskip("distributed")
 
 FAST = {"REPLYGEN_SCHEDULER_TIMEOUT": "20"}
+CRASH = "2025/905"
+"""the reply on which the cluster's workers die: only the archive of the test about it holds one"""
 
 
 def files(out: Path) -> dict[str, bytes]:
@@ -53,12 +58,15 @@ def local(content: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDask]:
+    """Two workers (with nannies, as the README starts them), each of which dies on reply CRASH (and is brought
+    back by its nanny) and stops for good at its next task once its hang folder is armed; Dask gives up on a task
+    after 1 more death."""
     logs = tmp_path_factory.mktemp("dask")
-    dask = LocalDask(logs)
+    dask = LocalDask(logs, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"})
     try:
-        dask.add_worker("w-a")
-        dask.add_worker("w-b", env={"REPLYGEN_TEST_HANG": str(logs / "hang-b")})
-        (logs / "hang-b").mkdir()
+        for name in ("w-a", "w-b"):
+            (logs / f"hang-{name}").mkdir()
+            dask.add_worker(name, env={"REPLYGEN_TEST_CRASH": CRASH, "REPLYGEN_TEST_HANG": str(logs / f"hang-{name}")})
         dask.wait_for_workers(["w-a", "w-b"])
         yield dask
     finally:
@@ -152,11 +160,25 @@ def test_worker_with_another_fallback_font_is_refused(cluster: LocalDask, conten
     cluster.wait_for_workers(["w-a", "w-b"])
 
 
+def test_a_reply_that_kills_workers_is_reported_not_retried_forever(cluster: LocalDask, tmp_path: Path) -> None:
+    src = tmp_path / "content"
+    make_archive(src, good=8, first=900)  # 900 … 907: 2025/905 is CRASH
+    result = replygen("batch", str(src), "-o", str(tmp_path / "out"), "--format", "docx",
+                      "--scheduler", cluster.address, env=FAST, timeout=180)
+    assert result.returncode == 1
+    assert "生成 7 份" in result.stdout and "失败 1 份" in result.stdout
+    assert "905.yaml: 渲染时工作进程反复意外退出" in result.stderr
+    assert len(files(tmp_path / "out")) == 7
+    assert replygen("verify", str(tmp_path / "out")).returncode == 0
+    cluster.wait_for_workers(["w-a", "w-b"])  # back from the dead: the nannies restarted them
+
+
 def test_a_worker_killed_mid_run_loses_nothing(cluster: LocalDask, content: Path, local: Path,
                                                tmp_path: Path) -> None:
     """w-b stops for good at its next task (armed fault injection); the test kills it there, and Dask gives its
-    task to w-a. Runs last on this cluster: w-b is gone afterwards."""
-    hang = cluster.logs / "hang-b"
+    task to w-a. w-b is gone afterwards."""
+    cluster.wait_for_workers(["w-a", "w-b"])
+    hang = cluster.logs / "hang-w-b"
     (hang / "arm").touch()
     out = tmp_path / "out"
     proc = start("batch", str(content), "-o", str(out), "--format", "docx", "--scheduler", cluster.address, env=FAST)
@@ -174,51 +196,25 @@ def test_a_worker_killed_mid_run_loses_nothing(cluster: LocalDask, content: Path
     assert replygen("verify", str(out)).returncode == 0
 
 
-# --- a second cluster, whose scheduler goes away, and whose replies may kill workers ----------------------
-
-@pytest.fixture(scope="module")
-def fragile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalDask]:
-    """Workers that die on reply 305 (and come back: nanny); Dask gives up on a task after 1 more death."""
-    logs = tmp_path_factory.mktemp("fragile")
-    dask = LocalDask(logs, env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}, dashboard=False)
-    try:
-        for name in ("f-a", "f-b"):
-            (logs / f"hang-{name}").mkdir()
-            dask.add_worker(name, env={"REPLYGEN_TEST_CRASH": "2025/305", "REPLYGEN_TEST_HANG": str(logs / f"hang-{name}")})
-        dask.wait_for_workers(["f-a", "f-b"])
-        yield dask
-    finally:
-        dask.close()
-
-
-def test_a_reply_that_kills_workers_is_reported_not_retried_forever(fragile: LocalDask, tmp_path: Path) -> None:
-    src = tmp_path / "content"
-    make_archive(src, good=8)  # 300 … 307
-    result = replygen("batch", str(src), "-o", str(tmp_path / "out"), "--format", "docx",
-                      "--scheduler", fragile.address, env=FAST, timeout=180)
-    assert result.returncode == 1
-    assert "生成 7 份" in result.stdout and "失败 1 份" in result.stdout
-    assert "305.yaml: 渲染时工作进程反复意外退出" in result.stderr
-    assert len(files(tmp_path / "out")) == 7
-    assert replygen("verify", str(tmp_path / "out")).returncode == 0
-
-
-def test_scheduler_gone_mid_run_keeps_what_was_written(fragile: LocalDask, content: Path, local: Path,
+def test_scheduler_gone_mid_run_keeps_what_was_written(cluster: LocalDask, content: Path, local: Path,
                                                         tmp_path: Path) -> None:
-    fragile.wait_for_workers(["f-a", "f-b"])
-    hang = fragile.logs / "hang-f-b"
-    (hang / "arm").touch()
+    """w-a, the one worker left, writes a first group of replies, then stops for good at its next task (armed
+    once the first outputs are there: a group takes it seconds); the scheduler goes away meanwhile."""
+    cluster.wait_for_workers(["w-a"])
+    hang = cluster.logs / "hang-w-a"
     out = tmp_path / "out"
-    proc = start("batch", str(content / "2026"), "-o", str(out), "--format", "docx", "--scheduler", fragile.address,
+    proc = start("batch", str(content / "2026"), "-o", str(out), "--format", "docx", "--scheduler", cluster.address,
                  env={"REPLYGEN_SCHEDULER_TIMEOUT": "3"})
     try:
-        wait_until(lambda: ((hang / "hung").exists() and any(out.glob("*.docx"))) or proc.poll() is not None, 90,
-                   "f-b hung and f-a wrote outputs")
+        wait_until(lambda: any(out.glob("*.docx")) or proc.poll() is not None, 90, "w-a wrote outputs")
+        (hang / "arm").touch()
+        wait_until(lambda: (hang / "hung").exists() or proc.poll() is not None, 90, "w-a stopped")
     finally:
-        fragile.kill_scheduler()
+        cluster.kill_scheduler()
     result = finish(proc, timeout=120)
+    assert (hang / "hung").exists(), "the run was still going when the scheduler went away"
     assert result.returncode == 1
-    assert f"与调度器 {fragile.address} 的连接中断" in result.stderr and "再次运行同一命令会生成其余答复" in result.stderr
+    assert f"与调度器 {cluster.address} 的连接中断" in result.stderr and "再次运行同一命令会生成其余答复" in result.stderr
     assert "Traceback" not in result.stderr
     written = files(out)
     assert 0 < len(written) < 30

@@ -234,6 +234,19 @@ def test_imprint_on_page_3_moves_to_a_bare_page_4(templates: Templates, tmp_path
     assert not any(ln.text.startswith("抄送") for ln in pages[2].lines)
 
 
+def test_the_bare_imprint_page_embeds_only_the_styles_fonts(templates: Templates, tmp_path: Path,
+                                                           three_pages: Document) -> None:
+    """The 版记's own page carries it on a line of its own (a zero-width space): set in one of the style's fonts,
+    not the system's default font, which put a whole 21 MB CJK font into every such PDF."""
+    import pikepdf
+
+    path = pdf_of(tmp_path, templates, three_pages)
+    with pikepdf.open(path) as pdf:
+        fonts = {str(font.BaseFont) for page in pdf.pages for font in page.Resources.Font.values()}
+    assert fonts and all("+rg-" in name for name in fonts), fonts
+    assert path.stat().st_size < 1_000_000
+
+
 def test_check_names_an_imprint_on_an_odd_page(templates: Templates, tmp_path: Path, three_pages: Document) -> None:
     odd = pdf_of(tmp_path, templates, dataclasses.replace(three_pages, imprint_even=False), "odd")
     findings = [str(f) for f in check_pdf(odd, templates.style)]

@@ -26,7 +26,7 @@ from pathlib import Path
 from replygen.review.base import sides
 from replygen.review.groups import group
 from replygen.review.report import REPLIES, Review, check_target, publish, staging, write_json, write_report
-from replygen.review.survey import Task, pictures, survey
+from replygen.review.survey import Task, Workers, pictures, survey
 
 __all__ = ["PICTURED", "Review", "review"]
 
@@ -42,9 +42,10 @@ def review(sources: Iterable[Path], base: str, templates: Path | None, report: P
     Returns the review and its index.html. Raises ReplyError when the review cannot be made (no report then)."""
     sources = list(sources)
     check_target(report)
-    with sides(sources, base, templates, head, default_templates) as (before, after):
+    with sides(sources, base, templates, head, default_templates) as (before, after), \
+            Workers(before, after, workers, cache) as pool:
         on_step(f"基准：{before.label}；新：{after.label}")
-        comparisons = survey(before, after, workers, on_step, cache)
+        comparisons = survey(before, after, pool, on_step)
         groups, outliers = group(comparisons)
         result = Review(before.label, after.label, comparisons, groups, outliers, command=command)
         with staging(report) as scratch:
@@ -53,7 +54,7 @@ def review(sources: Iterable[Path], base: str, templates: Path | None, report: P
                 on_step(f"为 {len(chosen)} 份答复（各组代表和需要注意的答复）生成页面图片……")
                 tasks = [(Task(c.stem, before.replies.get(c.stem), after.replies.get(c.stem)),
                           scratch / REPLIES / c.stem) for c in chosen]
-                result.pictured = pictures(tasks, before, after, workers)
+                result.pictured = pictures(tasks, pool)
             write_report(result, scratch)
             publish(scratch, report)
     if json_path is not None:

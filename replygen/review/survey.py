@@ -5,18 +5,20 @@ its layouts never leave the worker (only the measured `Layout`s and the text dif
 Nothing is written: page images are made afterwards, for the few replies the report shows them for
 (pictures.py). A reply whose two composed documents and styles are equal is unchanged without being laid out.
 
-Workers are separate processes, as in `batch`: each opens both templates folders and warms WeasyPrint once;
-each reply runs within the render limits (time, memory; limits.py); a worker that crashes takes only its
-own reply down: what its pool had not finished is retried one reply at a time.
+Workers are separate processes, as in `batch`: each opens both templates folders and warms WeasyPrint once,
+and the same workers serve the survey and then the pictures (`Workers`); each reply runs within the render
+limits (time, memory; limits.py); a worker that crashes takes only its own reply down: what its pool had not
+finished is retried one reply at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from replygen.compose import Templates, UnsafeTemplate
 from replygen.errors import Problem, ReplyError
@@ -29,6 +31,9 @@ from replygen.review.textdiff import TextDiff, diff_paragraphs
 
 BEFORE, AFTER = "before", "after"
 CHANGED, UNCHANGED, FAILED = "changed", "unchanged", "failed"
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -62,24 +67,71 @@ class Task:
     after: Path | None
 
 
-def survey(before: Side, after: Side, workers: int, on_step: Callable[[str], None] = lambda message: None,
-           cache: Path | None = None) -> list[Comparison]:
+class Workers:
+    """The review's worker processes, started once for the survey and the pictures (each start imports
+    WeasyPrint, opens both templates folders and loads the fonts). With one worker, or when the first work is a
+    single reply, the work is done in this process instead."""
+
+    def __init__(self, before: Side, after: Side, workers: int, cache: Path | None = None) -> None:
+        self.setup = (str(before.templates), str(after.templates), str(cache or ""))
+        self.workers = workers
+        self.cache = cache
+        """where layouts are taken from and kept (cache.py), or None"""
+        self._pool: ProcessPoolExecutor | None = None
+        self._here = False
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def run(self, function: Callable[[T], R], tasks: list[T]) -> list[tuple[T, R | None]]:
+        """(task, its result) for every task, in the tasks' order; None for a task whose worker crashed, also
+        when retried alone."""
+        if self._pool is None and (self.workers <= 1 or len(tasks) <= 1):
+            if not self._here:
+                _init(*self.setup, limit_memory=False)
+                self._here = True
+            return [(task, function(task)) for task in tasks]
+        results: dict[int, R | None] = {}
+        lost: list[int] = []
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(min(self.workers, len(tasks)), initializer=_init, initargs=self.setup)
+        futures = {self._pool.submit(function, task): i for i, task in enumerate(tasks)}
+        while futures:
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = futures.pop(future)
+                try:
+                    results[i] = future.result()
+                except BrokenProcessPool:
+                    lost.append(i)
+        if lost:  # a crash breaks the whole pool: retry its unfinished tasks one at a time, to pin it on one
+            self._pool.shutdown()
+            self._pool = None
+            for i in sorted(lost):
+                with ProcessPoolExecutor(1, initializer=_init, initargs=self.setup) as alone:
+                    try:
+                        results[i] = alone.submit(function, tasks[i]).result()
+                    except BrokenProcessPool:
+                        results[i] = None
+        return [(task, results[i]) for i, task in enumerate(tasks)]
+
+
+def survey(before: Side, after: Side, workers: Workers,
+           on_step: Callable[[str], None] = lambda message: None) -> list[Comparison]:
     """Compare every reply of either side. Raises ReplyError when a templates folder cannot be opened, and
-    UnsafeTemplate when a template is refused by the sandbox (then the review does not go on). Layouts are
-    taken from and kept in `cache` (cache.py) when given."""
+    UnsafeTemplate when a template is refused by the sandbox (then the review does not go on)."""
     for side in (before, after):
         Templates.open(side.templates)  # a folder that is no templates folder stops the review here
     stems = sorted(before.replies.keys() | after.replies.keys())
     tasks = [Task(stem, before.replies.get(stem), after.replies.get(stem)) for stem in stems]
-    on_step(f"比较 {len(tasks)} 份答复（{workers} 个进程）……")
-    setup = (str(before.templates), str(after.templates), str(cache or ""))
-    if workers <= 1 or len(tasks) <= 1:
-        _init(*setup, limit_memory=False)
-        done = [_compare(task) for task in tasks]
-    else:
-        done = _on_pool(tasks, setup, workers)
-    if cache is not None:
-        on_step(f"排版缓存：{sum(c.cached for c in done)} 个排版取自 {cache}")
+    on_step(f"比较 {len(tasks)} 份答复（{workers.workers} 个进程）……")
+    done = [item if item is not None else _crashed(task) for task, item in workers.run(_compare, tasks)]
+    if workers.cache is not None:
+        on_step(f"排版缓存：{sum(c.cached for c in done)} 个排版取自 {workers.cache}")
     out = []
     for item in done:
         item.problems = {side: [(before if side == BEFORE else after).shown(p) for p in problems]
@@ -92,29 +144,10 @@ def survey(before: Side, after: Side, workers: int, on_step: Callable[[str], Non
     return out
 
 
-def _on_pool(tasks: list[Task], setup: tuple[str, str, str], workers: int) -> list[Comparison]:
-    done: list[Comparison] = []
-    lost: list[Task] = []
-    with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_init, initargs=setup) as pool:
-        futures: dict[Future[Comparison], Task] = {pool.submit(_compare, task): task for task in tasks}
-        while futures:
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in finished:
-                task = futures.pop(future)
-                try:
-                    done.append(future.result())
-                except BrokenProcessPool:
-                    lost.append(task)
-    # A crash breaks the whole pool: retry its unfinished replies one at a time, to pin it on the one reply.
-    for task in sorted(lost, key=lambda t: t.stem):
-        with ProcessPoolExecutor(1, initializer=_init, initargs=setup) as pool:
-            try:
-                done.append(pool.submit(_compare, task).result())
-            except BrokenProcessPool:
-                item = Comparison(task.stem, str(task.after or task.before), FAILED)
-                item.problems = {AFTER: [f"{task.after or task.before}: 生成进程意外退出（单独重试后仍然如此）"]}
-                done.append(item)
-    return sorted(done, key=lambda c: c.stem)
+def _crashed(task: Task) -> Comparison:
+    item = Comparison(task.stem, str(task.after or task.before), FAILED)
+    item.problems = {AFTER: [f"{task.after or task.before}: 生成进程意外退出（单独重试后仍然如此）"]}
+    return item
 
 
 # --- worker side ---------------------------------------------------------------------------------------------
@@ -204,17 +237,11 @@ def _compare(task: Task) -> Comparison:
 
 # --- page images, for the few replies the report shows them for ----------------------------------------------
 
-def pictures(tasks: list[tuple[Task, Path]], before: Side, after: Side, workers: int) -> dict[str, list[PageDiff]]:
+def pictures(tasks: list[tuple[Task, Path]], workers: Workers) -> dict[str, list[PageDiff]]:
     """stem → its pages before, after and their difference, written as images into the folder given with it.
-    A reply that cannot be pictured (it failed on a side) is left out."""
-    setup = (str(before.templates), str(after.templates))
-    if workers <= 1 or len(tasks) <= 1:
-        _init(*setup, limit_memory=False)
-        done = [_picture(task) for task in tasks]
-    else:
-        with ProcessPoolExecutor(min(workers, len(tasks)), initializer=_init, initargs=setup) as pool:
-            done = list(pool.map(_picture, tasks))
-    return {stem: pages for stem, pages in done if pages is not None}
+    A reply that cannot be pictured (it failed on a side, or its worker crashed) is left out."""
+    done = [result for _, result in workers.run(_picture, tasks)]
+    return {stem: pages for stem, pages in filter(None, done) if pages is not None}
 
 
 def _picture(job: tuple[Task, Path]) -> tuple[str, list[PageDiff] | None]:

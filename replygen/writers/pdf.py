@@ -73,7 +73,7 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
 .{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
 .{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
 .{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
-.{IMPRINT_PAGE} {{ break-before: left; page: {IMPRINT_PAGE}; }}
+.{IMPRINT_PAGE} {{ break-before: left; page: {IMPRINT_PAGE}; font-family: {pn_font.css_stack}; }}
 @page {IMPRINT_PAGE} {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 @page :blank {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }} }}
 """]

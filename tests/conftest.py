@@ -20,9 +20,11 @@ SEED_YAML = CONTENT / "2026" / "245.yaml"
 SEED_TEXT = ROOT.parent / "shared" / "seed" / "reply-245.txt"
 
 
-SLOW_FIRST = ("test_review_archive.py",)
-"""modules that take minutes: started first, so that with pytest-xdist (scripts/test.sh runs two workers, whole
-files each) the rest of the suite runs beside them instead of after them"""
+SLOW_FIRST = ("test_review_archive.py", "test_cluster.py", "test_batch.py", "test_archive.py", "test_review.py",
+              "test_stamp.py", "test_web_server.py", "test_render_limits.py", "test_web_fuzz.py", "test_web_load.py",
+              "test_web_browser.py", "test_edits.py", "test_fuzz.py", "test_letter.py")
+"""the modules that take longest, slowest first: with pytest-xdist (scripts/test.sh runs two workers, whole files
+each) the short ones then fill in at the end, instead of one worker finishing a long module while the other waits"""
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,7 +38,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in SLOW_FIRST)  # stable: the rest keep their order
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the rest keep their order
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -31,7 +31,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from replygen.batch import Job, Result
@@ -144,6 +144,8 @@ class Rendered:
     files: dict[str, bytes]
     problems: list[str]
     lasting: bool = False
+    notes: list[str] = field(default_factory=list)
+    """what the layout adjusted (document.fit_notes), printed as a local batch prints them"""
 
 
 class StackMismatch(Exception):
@@ -214,9 +216,10 @@ def _fault_injection() -> None:
 
 
 def _render_one(item: Item, templates: Templates, settings: Settings) -> Rendered:
+    from replygen.document import fit_notes
     from replygen.limits import render_limits
     from replygen.load import load_reply
-    from replygen.render import regarding, render_all
+    from replygen.render import regarding, render_document
     from replygen.yamlsource import _decode
 
     if os.environ.get("REPLYGEN_TEST_CRASH") == item.stem:  # fault injection: a reply that kills its worker
@@ -225,13 +228,14 @@ def _render_one(item: Item, templates: Templates, settings: Settings) -> Rendere
     try:
         with render_limits(source, settings.limits):
             doc = templates.compose(load_reply(source, _decode(item.data, source)))
-            rendered = render_all(doc, templates, Path(item.stem), settings.formats, settings.pdf_standard)
+            rendered, doc = render_document(doc, templates, Path(item.stem), settings.formats, settings.pdf_standard)
     except ReplyError as err:
         problems = [str(p) for p in regarding(err, source).problems]
         return Rendered(item.stem, {}, _client_paths(problems, templates, settings), lasting=True)
     except Exception as exc:
         return Rendered(item.stem, {}, [f"{source}: 内部错误：{type(exc).__name__}: {exc}"])
-    return Rendered(item.stem, {target.as_posix(): data for target, data in rendered.items()}, [])
+    return Rendered(item.stem, {target.as_posix(): data for target, data in rendered.items()}, [],
+                    notes=fit_notes(doc))
 
 
 def _client_paths(problems: list[str], templates: Templates, settings: Settings) -> list[str]:
@@ -451,7 +455,7 @@ class _Run:
         if job.stem in self.seen:  # Dask may, rarely, finish a task twice: a reply is committed once
             return
         self.seen.add(job.stem)
-        result = Result(job, problems=outcome.problems, lasting=outcome.lasting)
+        result = Result(job, problems=outcome.problems, lasting=outcome.lasting, notes=outcome.notes)
         if outcome.files:
             files = {self.out / rel: data for rel, data in outcome.files.items()}
             try:

@@ -22,6 +22,7 @@ from daskcluster import LocalDask, free_port, wait_until
 from replygen.cluster import parse_address
 
 from archives import finish, make_archive, replygen, start
+from conftest import CONTENT
 
 pytest.importorskip("distributed")
 
@@ -128,14 +129,32 @@ def test_cluster_matches_local_batch_and_a_second_run_sends_no_task(
     assert cluster.transitions() == before, "a run with nothing to do sends no task"
 
 
-def test_both_formats_are_byte_identical(cluster: LocalDask, content: Path, tmp_path: Path) -> None:
-    few = [content / "2026" / "300.yaml", content / "2025" / "301.yaml"]
+def test_both_formats_are_byte_identical_and_layout_notes_printed(cluster: LocalDask, content: Path,
+                                                                   tmp_path: Path) -> None:
+    few = [content / "2026" / "300.yaml", content / "2025" / "301.yaml", CONTENT / "2026" / "example-signature.yaml"]
     here = replygen("batch", *map(str, few), "-o", str(tmp_path / "local"), "--jobs", "1")
     there = replygen("batch", *map(str, few), "-o", str(tmp_path / "cluster"), "--scheduler", cluster.address,
                      env=FAST)
     assert here.returncode == 0 and there.returncode == 0, there.stderr
-    assert sorted(files(tmp_path / "cluster")) == ["300.docx", "300.pdf", "301.docx", "301.pdf"]
+    assert sorted(files(tmp_path / "cluster")) == ["300.docx", "300.pdf", "301.docx", "301.pdf",
+                                                   "example-signature.docx", "example-signature.pdf"]
     assert files(tmp_path / "cluster") == files(tmp_path / "local")
+    # the summary a clerk reads is a local batch's: what the layout adjusted (GB/T 9704 7.3.5.5) included
+    assert layout_notes(there.stdout) == layout_notes(here.stdout)
+    assert any(source.endswith("example-signature.yaml") and "7.3.5.5" in note
+               for source, note in layout_notes(there.stdout))
+
+
+def layout_notes(stdout: str) -> Counter[tuple[str, str]]:
+    """(reply, note) for each "版面调整" line, under the "已生成" line of its reply."""
+    found: Counter[tuple[str, str]] = Counter()
+    source = ""
+    for line in stdout.splitlines():
+        if line.startswith("已生成："):
+            source = line.removeprefix("已生成：")
+        elif line.startswith("  版面调整："):
+            found[source, line.removeprefix("  版面调整：")] += 1
+    return found
 
 
 def test_worker_with_another_fallback_font_is_refused(cluster: LocalDask, content: Path, tmp_path: Path) -> None:

@@ -11,18 +11,15 @@ reproducible here (`verify --deep`).
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import multiprocessing
 import os
 import signal
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from replygen.compose import DEFAULT_TEMPLATES, Templates
@@ -32,7 +29,7 @@ from replygen.fingerprint import Fingerprinter
 from replygen.limits import Limits, limit_process_memory, render_limits, too_large, variable
 from replygen.manifest import Failure, Finding, Manifest, Output, locked
 from replygen.output import commit, describe, sha256_file, sweep_temporaries
-from replygen.parallel import usable_cores
+from replygen.parallel import Workers, usable_cores
 from replygen.render import document_for, load_writers, regarding, render_document, reply_files
 
 
@@ -240,41 +237,14 @@ def run(jobs: list[Job], out: Path, templates: Templates, formats: list[str], wo
     from replygen.writers.pdf import warm_up
 
     warm_up(templates.style)  # every format lays out with WeasyPrint (a DOCX follows the PDF's layout)
-    # Out of the collector's sight: the workers' collections would otherwise walk (and copy) everything inherited.
-    gc.freeze()
     results: list[Result] = []
-    lost: list[Job] = []
-    with _pool(workers, templates, formats, limits, pdf_standard) as pool, _interruption() as interrupted:
-        futures: dict[Future[Result], Job] = {pool.submit(_render, job, out, write): job for job in jobs}
-        while futures and not interrupted.is_set():
-            done, _ = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = futures.pop(future)
-                try:
-                    results.append(future.result())
-                    on_result(results[-1])
-                except BrokenProcessPool:
-                    lost.append(job)
-        if interrupted.is_set():  # Ctrl+C: the replies in flight end (and are written), none of the queued starts
-            pool.shutdown(cancel_futures=True)  # here: the `with`'s own shutdown would undo the cancelling
-            raise KeyboardInterrupt
-    # A crashed worker breaks the whole pool. Render what it took down again one reply at a time, so that a
-    # crash is pinned on the one reply that causes it; a worker killed mid-write leaves its temporary files.
-    if lost and write:
-        sweep_temporaries(out)
-    pool = None
-    for job in sorted(lost, key=lambda j: j.stem):
-        pool = pool or _pool(1, templates, formats, limits, pdf_standard)
-        try:
-            result = pool.submit(_render, job, out, write).result()
-        except BrokenProcessPool:
-            pool.shutdown()
-            pool = None
-            result = Result(job, problems=[f"{job.source}: 渲染进程意外退出（单独重试后仍然如此）"])
-        results.append(result)
-        on_result(result)
-    if pool is not None:
-        pool.shutdown()
+    # a worker killed mid-write leaves its temporary files: swept before its replies are tried again
+    retry = (lambda: sweep_temporaries(out)) if write else (lambda: None)
+    with Workers(workers, _init_worker, (templates, formats, limits, pdf_standard)) as pool, \
+            _interruption() as interrupted:
+        for job, result in pool.run(partial(_render, out=out, write=write), jobs, interrupted, retry):
+            results.append(result or Result(job, problems=[f"{job.source}: 渲染进程意外退出（单独重试后仍然如此）"]))
+            on_result(results[-1])
     return results
 
 
@@ -292,13 +262,6 @@ def _interruption() -> Iterator[threading.Event]:
         yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-def _pool(workers: int, templates: Templates, formats: list[str], limits: Limits,
-          pdf_standard: str | None = None) -> ProcessPoolExecutor:
-    """Forked, not spawned: the workers inherit what `run` warmed, and `templates` itself, without pickling."""
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_init_worker,
-                               initargs=(templates, formats, limits, pdf_standard))
 
 
 def batch(sources: list[Path], out: Path, *, templates_root: Path = DEFAULT_TEMPLATES, formats: list[str],

@@ -152,7 +152,7 @@ def test_a_rerun_reports_unchanged_bad_replies_from_the_manifest(archive: tuple[
     def no_pool(*args: object) -> None:
         raise AssertionError("a render pool was started")
 
-    monkeypatch.setattr(batch, "_pool", no_pool)
+    monkeypatch.setattr(batch, "Workers", no_pool)
     summary = batch.batch([src / "2025", src / "2026"], work, formats=["docx", "pdf"], workers=2)
     assert summary.skipped == 24 and [(r.job.stem, r.known) for r in summary.failed] == [
         ("broken-0", True), ("broken-1", True)]

@@ -5,21 +5,20 @@ its layouts never leave the worker (only the measured `Layout`s and the text dif
 Nothing is written: page images are made afterwards, for the few replies the report shows them for
 (pictures.py). A reply whose two composed documents and styles are equal is unchanged without being laid out.
 
-Workers are separate processes, as in `batch`: each opens both templates folders and warms WeasyPrint once,
-and the same workers serve the survey and then the pictures (`Workers`); each reply runs within the render
-limits (time, memory; limits.py); a worker that crashes takes only its own reply down: what its pool had not
-finished is retried one reply at a time.
+Workers are separate processes, as in `batch`, forked from the review's process once it has opened both
+templates folders and warmed WeasyPrint; the same workers serve the survey and then the pictures (`Workers`);
+each reply runs within the render limits (time, memory; limits.py); a worker that crashes takes only its own
+reply down: what its pool had not finished is retried one reply at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from replygen import parallel
 from replygen.compose import Templates, UnsafeTemplate
 from replygen.errors import Problem, ReplyError
 from replygen.load import load_reply
@@ -68,56 +67,34 @@ class Task:
 
 
 class Workers:
-    """The review's worker processes, started once for the survey and the pictures (each start imports
-    WeasyPrint, opens both templates folders and loads the fonts). With one worker, or when the first work is a
-    single reply, the work is done in this process instead."""
+    """The review's worker processes (parallel.Workers), forked once for the survey and the pictures from this
+    process, which has opened both templates folders and warmed WeasyPrint and the fonts for them. With one
+    worker, or when the first work is a single reply, the work is done in this process instead."""
 
     def __init__(self, before: Side, after: Side, workers: int, cache: Path | None = None) -> None:
         self.setup = (str(before.templates), str(after.templates), str(cache or ""))
         self.workers = workers
         self.cache = cache
         """where layouts are taken from and kept (cache.py), or None"""
-        self._pool: ProcessPoolExecutor | None = None
-        self._here = False
+        self._pool = parallel.Workers(workers, _limit_memory)
+        self._ready = False
 
     def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+        self._pool.__exit__(*exc)
 
     def run(self, function: Callable[[T], R], tasks: list[T]) -> list[tuple[T, R | None]]:
         """(task, its result) for every task, in the tasks' order; None for a task whose worker crashed, also
         when retried alone."""
-        if self._pool is None and (self.workers <= 1 or len(tasks) <= 1):
-            if not self._here:
-                _init(*self.setup, limit_memory=False)
-                self._here = True
+        if not self._ready:
+            _init(*self.setup)
+            self._ready = True
+        if not self._pool.started and (self.workers <= 1 or len(tasks) <= 1):
             return [(task, function(task)) for task in tasks]
-        results: dict[int, R | None] = {}
-        lost: list[int] = []
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(min(self.workers, len(tasks)), initializer=_init, initargs=self.setup)
-        futures = {self._pool.submit(function, task): i for i, task in enumerate(tasks)}
-        while futures:
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = futures.pop(future)
-                try:
-                    results[i] = future.result()
-                except BrokenProcessPool:
-                    lost.append(i)
-        if lost:  # a crash breaks the whole pool: retry its unfinished tasks one at a time, to pin it on one
-            self._pool.shutdown()
-            self._pool = None
-            for i in sorted(lost):
-                with ProcessPoolExecutor(1, initializer=_init, initargs=self.setup) as alone:
-                    try:
-                        results[i] = alone.submit(function, tasks[i]).result()
-                    except BrokenProcessPool:
-                        results[i] = None
-        return [(task, results[i]) for i, task in enumerate(tasks)]
+        results = dict(self._pool.run(function, tasks))
+        return [(task, results[task]) for task in tasks]
 
 
 def survey(before: Side, after: Side, workers: Workers,
@@ -155,19 +132,23 @@ def _crashed(task: Task) -> Comparison:
 _worker: dict[str, object] = {}
 
 
-def _init(before: str, after: str, cache: str = "", limit_memory: bool = True) -> None:
-    from replygen.limits import Limits, limit_process_memory
+def _init(before: str, after: str, cache: str = "") -> None:
+    from replygen.limits import Limits
     from replygen.review.cache import LayoutCache
     from replygen.writers.pdf import warm_up
 
-    limits = Limits.from_env()
-    if limit_memory:
-        limit_process_memory(limits)
     sides = {BEFORE: Templates.open(Path(before)), AFTER: Templates.open(Path(after))}
     for templates in sides.values():
         warm_up(templates.style)
     caches = {side: LayoutCache(Path(cache), t.style) for side, t in sides.items()} if cache else {}
-    _worker.update(sides=sides, limits=limits, caches=caches)
+    _worker.update(sides=sides, limits=Limits.from_env(), caches=caches)
+
+
+def _limit_memory() -> None:
+    """A forked worker's start: cap its memory (the review process itself is never capped)."""
+    from replygen.limits import limit_process_memory
+
+    limit_process_memory(_worker["limits"])  # type: ignore[arg-type]
 
 
 def _measured(item: Comparison, side: str, doc) -> Layout:

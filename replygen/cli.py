@@ -10,10 +10,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import click
+from replygen import regexcache
 
-from replygen import __version__
-from replygen.errors import ReplyError, shown
+
+def _run_as_command() -> bool:
+    """Whether this process is the `replygen` command (its script, or `python -m replygen`), not a program that
+    imports the command line."""
+    command = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    return command is not None and (command.stem == "replygen"
+                                    or (command.name == "__main__.py" and command.parent.name == "replygen"))
+
+
+if _run_as_command():
+    regexcache.start()  # before click, pydantic, Jinja and PyYAML compile their patterns; see _startup_done
+
+import click  # noqa: E402
+
+from replygen import __version__  # noqa: E402
+from replygen.errors import ReplyError, shown  # noqa: E402
 
 T = TypeVar("T")
 
@@ -87,6 +101,9 @@ def main(ctx: click.Context) -> None:
         _without_pydantic_plugins()
         if gc.isenabled():
             _pause_gc(ctx)
+        ctx.call_on_close(regexcache.finish)  # at the latest; normally after the first reply (_startup_done)
+    else:
+        regexcache.finish()
 
 
 def _without_pydantic_plugins() -> None:
@@ -111,6 +128,13 @@ def _pause_gc(ctx: click.Context) -> None:
 
 
 _GC_PAUSED = "replygen.gc_paused"
+
+
+def _startup_done() -> None:
+    """After the first reply: garbage collection back on (paused for the start-up, _pause_gc: a folder of replies
+    would pile up garbage), and re's own compiler back, the start-up's patterns kept (regexcache)."""
+    _resume_gc()
+    regexcache.finish()
 
 
 def _resume_gc(ctx: click.Context | None = None) -> None:
@@ -187,7 +211,7 @@ def _each_reply(files: tuple[Path, ...], templates_dir: Path | None, action: Cal
     failed = done = 0
     for path, rel in reply_files(files):
         message, ok = _guard(str(path), lambda p=path, r=rel: action(p, r, templates))
-        _resume_gc()  # paused for the start-up (_pause_gc): a folder of replies would pile up garbage
+        _startup_done()
         if ok:
             done += 1
             click.echo(message)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+# regexcache starts before the imports below, to keep the patterns they compile:
+# ruff: noqa: E402
+from replygen import regexcache
+
+regexcache.start_for_command()
+
 import gc
 import os
 import sys
@@ -10,24 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from replygen import regexcache
+import click
 
-
-def _run_as_command() -> bool:
-    """Whether this process is the `replygen` command (its script, or `python -m replygen`), not a program that
-    imports the command line."""
-    command = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-    return command is not None and (command.stem == "replygen"
-                                    or (command.name == "__main__.py" and command.parent.name == "replygen"))
-
-
-if _run_as_command():
-    regexcache.start()  # before click, pydantic, Jinja and PyYAML compile their patterns; see _startup_done
-
-import click  # noqa: E402
-
-from replygen import __version__  # noqa: E402
-from replygen.errors import ReplyError, shown  # noqa: E402
+from replygen import __version__
+from replygen.errors import ReplyError, shown
 
 T = TypeVar("T")
 

@@ -32,7 +32,8 @@ except ImportError:  # another Python's internals: no cache
 from replygen.cachedir import private_folder, read_whole, write_whole
 
 MAX_KEPT = 2000
-"""patterns one file keeps"""
+"""patterns one file keeps: past that, those this run did not use are dropped (a few patterns differ from run to
+run, e.g. tokenize's, built from a set of string prefixes in hash order)"""
 
 _DEBUG = 128  # re.DEBUG: prints while compiling, never kept
 _PROBE = (r"(?P<a>[\w.-]+)(?i:x)\s*(?:[^\u4e00-\u9fff]{2,}|\d+?)(?=\1)(?<!b)\Z", 0)
@@ -47,6 +48,7 @@ class _Session:
         self.path = path
         self.kept: dict[tuple[str | bytes, int], Compiled] = _load(path) if path else {}
         self.added = False
+        self.used: set[tuple[str | bytes, int]] = set()
         self.original = _compiler.compile
 
     def compile(self, p: Any, flags: int = 0) -> Any:
@@ -56,13 +58,18 @@ class _Session:
         compiled = self.kept.get(key)
         if compiled is not None:
             try:
-                return _sre.compile(p, *compiled)
+                pattern = _sre.compile(p, *compiled)
+                self.used.add(key)
+                return pattern
             except Exception:  # damaged code that the engine refuses: compile it afresh
                 self.kept.pop(key, None)
         compiled = _compiled(p, flags)
         pattern = _sre.compile(p, *compiled)
+        if len(self.kept) >= MAX_KEPT:
+            self.kept = {k: v for k, v in self.kept.items() if k in self.used}
         if len(self.kept) < MAX_KEPT:
             self.kept[key] = compiled
+            self.used.add(key)
             self.added = True
         return pattern
 
@@ -113,13 +120,24 @@ def start() -> None:
     if _session is not None or _compiler is None:
         return
     try:
-        if _sre.compile(_PROBE[0], *_compiled(*_PROBE)) != _compiler.compile(*_PROBE):
-            return  # re compiles otherwise than _compiled does: no cache
         folder = private_folder(f"regex-{_folder_key()}")
+        session = _Session(folder / "patterns" if folder else None)
+        # Kept code comes from a run of the same re (the folder's name): checked then, before anything was kept.
+        if not session.kept and _sre.compile(_PROBE[0], *_compiled(*_PROBE)) != _compiler.compile(*_PROBE):
+            return  # re compiles otherwise than _compiled does: no cache
     except Exception:
         return
-    _session = _Session(folder / "patterns" if folder else None)
-    _compiler.compile = _session.compile
+    _session = session
+    _compiler.compile = session.compile
+
+
+def start_for_command() -> None:
+    """`start`, when this process is the `replygen` command (its script, or `python -m replygen`), not a program
+    that imports the command line (and compiles its own patterns, which are not the command's to keep)."""
+    command = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if command is not None and (command.stem == "replygen"
+                                or (command.name == "__main__.py" and command.parent.name == "replygen")):
+        start()
 
 
 def finish() -> None:

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from replygen.errors import Problem, ReplyError
 from replygen.load import load_model
-from replygen.model import CopyTo, Kind
+from replygen.model import CopyTo, Kind, empty_dict, empty_list
 from replygen.paths import OutsideRoot, inside
 from replygen.style import PT_PER_MM, Length
 from replygen.yamlsource import DataPath, YamlSource, field_name
@@ -73,7 +73,7 @@ class CategoryScheme(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, defer_build=True)
 
     position: Literal["head", "number", "end", "hidden"] = "hidden"
-    labels: dict[Kind, dict[str, str]] = Field(default_factory=dict)
+    labels: dict[Kind, dict[str, str]] = Field(default_factory=empty_dict)
 
 
 class Issuer(BaseModel):
@@ -84,7 +84,7 @@ class Issuer(BaseModel):
     number_prefix: dict[Kind, str]
     signature: str
     office: str | None = None
-    cc: list[CopyTo] = Field(default_factory=list)
+    cc: list[CopyTo] = Field(default_factory=empty_list)
     header: Literal["none", "red", "letter"] = "none"
     header_text: str | None = None
     category: CategoryScheme = Field(default_factory=CategoryScheme)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -76,6 +75,8 @@ _FIELDS = _all_fields()
 def _did_you_mean(word: Any) -> str:
     if len(str(word)) > 40:  # no field name is that long; and difflib's time grows with it
         return ""
+    import difflib  # only for a problem: not loaded by a cold command whose replies are all right
+
     close = difflib.get_close_matches(str(word), sorted(_FIELDS), n=1, cutoff=0.6)
     return f"；是不是“{close[0]}”？" if close else ""
 

@@ -177,3 +177,69 @@ def test_kept_selector_code_matches_as_compiled(tmp_path) -> None:
 
     _weasyprint()
     assert isinstance(cssselect2.compiler.__dict__.get("eval"), CompiledSelectors)  # what WeasyPrint's compiles
+
+
+PARSED = """
+import re._parser, sys
+sys.argv = sys.argv[1:]  # the command's own: replygen/__main__.py, as `python -m replygen` runs
+parsed = []
+parse = re._parser.parse
+re._parser.parse = lambda p, *args: parsed.append(p) or parse(p, *args)
+from replygen.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as stop:
+    assert not stop.code, stop.code
+tokenized = "tokenize" in sys.modules and sys.modules["tokenize"]._compile.cache_info().currsize
+import gc
+print(len(parsed), int(tokenized), gc.get_freeze_count()); print(parsed, file=sys.stderr)
+"""
+
+
+def test_validate_parses_no_regular_expression_once_kept(tmp_path) -> None:
+    """A cold validate, run as the command with the start-up's regular expressions kept by an earlier run, hands
+    re's engine the kept code (regexcache): re's compiler parses none of them, and tokenize's (the largest,
+    compiled only when a builtin's signature is looked at, as pydantic does for a default factory `list`) is not
+    compiled at all. The start-up's objects are frozen, out of the collector's way."""
+    command = [sys.executable, "-c", PARSED, str(ROOT / "replygen" / "__main__.py"), "validate", str(SEED_YAML)]
+    env = os.environ | {"PYTHONPATH": str(ROOT), "REPLYGEN_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+            for _ in range(2)]
+    assert all(run.returncode == 0 for run in runs), runs[-1].stderr
+    first, second = ([int(n) for n in run.stdout.split()[-3:]] for run in runs)
+    assert first[0] > 20  # what the start-up compiles, kept by the first run
+    assert second[:2] == [0, 0], runs[1].stderr
+    assert second[2] > 10_000  # the start-up's objects frozen: the collector never walks them (cli._freeze_startup)
+
+
+def test_kept_regular_expressions_are_res(tmp_path, monkeypatch) -> None:
+    import re
+
+    from replygen import regexcache
+
+    monkeypatch.setenv("REPLYGEN_CACHE_DIR", str(tmp_path))
+    original = re._compiler.compile
+    patterns = [(r"(?P<year>\d{4})-(?P<m>\d\d)(?:-(?P=m))?", 0), (r"(?i)[^a-z\u4e00-\u9fff]+?\b", 0),
+                (r"^\s*#.*$", re.MULTILINE), (rb"(?<=\x00)[\x80-\xff]{2,5}(?!\n)", 0), ("a|b|[.]*", re.ASCII),
+                (r"(?x) a  # comment\n (b)?", re.DOTALL), (r"(a)|b\1?", re.IGNORECASE)]
+    made = []
+    for _ in range(2):
+        regexcache.start()
+        try:
+            made.append([re._compiler.compile(p, flags) for p, flags in patterns])
+        finally:
+            regexcache.finish()
+        assert re._compiler.compile is original
+    assert len(list(tmp_path.glob("regex-*/patterns"))) == 1
+    by_res = [original(p, flags) for p, flags in patterns]
+    monkeypatch.setattr(re._parser, "parse", lambda *args: pytest.fail("parsed although kept"))
+    regexcache.start()
+    try:
+        kept = [re._compiler.compile(p, flags) for p, flags in patterns]
+    finally:
+        regexcache.finish()
+    for compiled, again, by_re in zip(made[0], kept, by_res, strict=True):
+        assert compiled == again == by_re  # flags, pattern and code alike
+        assert (again.groups, again.groupindex) == (by_re.groups, by_re.groupindex)
+    assert kept[0].match("2026-05-05").group("m") == "05"
+    assert kept[6].fullmatch("A") and kept[6].fullmatch("b") and not kept[6].fullmatch("ab")

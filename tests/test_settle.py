@@ -63,6 +63,25 @@ def test_b_tells_a_page_count(both: list[tuple[Document, object, object]]) -> No
     assert set(cases) == {(True, 0), (True, 1), (False, 0), (False, 1)}, cases
 
 
+@pytest.mark.parametrize("space", [1.002, 1.02])
+def test_b_tells_a_footnote_that_overflows_by_a_hair(both: list[tuple[Document, object, object]],
+                                                     templates: Templates, space: float) -> None:
+    """The replies whose 版记 fits with hundredths of a pixel to spare (12, 35), their signature moved down by
+    0.08 px or 0.8 px (its space before: 1.002 or 1.02 lines): the 版记 now goes to the next page, by that
+    little, and B tells so."""
+    role = templates.style.roles["signature"]
+    roles = templates.style.roles | {"signature": role.model_copy(update={"space_before": space})}
+    style = templates.style.model_copy(update={"roles": roles})
+    for i in (12, 35):
+        doc, a, b = both[i]
+        assert pdf._a_pages(doc, b) == len(a.pages) == max(pc.page for pc in pdf._pieces(b)) + 1  # it fits
+        a = pdf.lay_out(dataclasses.replace(doc, fit=Fit()), style)
+        b = pdf.lay_out(dataclasses.replace(doc, fit=Fit(imprint_page=True)), style)
+        text = max(pc.page for pc in pdf._pieces(b)) + 1
+        assert len(a.pages) == text + 1  # the 版记 went to the next page
+        assert pdf._a_pages(doc, b) == len(a.pages)
+
+
 def test_a_and_b_agree_up_to_the_carrier(both: list[tuple[Document, object, object]]) -> None:
     """What the predicate rests on: the text's paragraphs, their lines included, are where they are in both."""
     for _, a, b in both:

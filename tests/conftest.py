@@ -21,7 +21,7 @@ SEED_TEXT = ROOT.parent / "shared" / "seed" / "reply-245.txt"
 
 
 SLOW_FIRST = ("test_review_archive.py", "test_cluster.py", "test_batch.py", "test_archive.py", "test_review.py",
-              "test_stamp.py", "test_web_server.py", "test_render_limits.py", "test_web_fuzz.py", "test_web_load.py",
+              "test_stamp.py", "test_settle.py", "test_web_server.py", "test_render_limits.py", "test_web_fuzz.py", "test_web_load.py",
               "test_web_browser.py", "test_edits.py", "test_fuzz.py", "test_letter.py")
 """the modules that take longest, slowest first: with pytest-xdist (scripts/test.sh runs two workers, whole files
 each) the short ones then fill in at the end, instead of one worker finishing a long module while the other waits"""

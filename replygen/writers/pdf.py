@@ -481,7 +481,9 @@ def settle(doc: Document, style: Style, **options: object):
     2. The 版记 on an even page: when the pages come out odd, it is laid out again with the 版记 on a page of its
        own, the next even one (the only case that takes a second layout, besides 7.3.5.5's). That is the page after
        the text's when the text ends on an odd page, else there is a blank page before it (the text ended on an
-       even page, but the 版记 did not fit at its foot); neither page carries a number."""
+       even page, but the 版记 did not fit at its foot); neither page carries a number.
+       That second layout is mostly avoided (_fit_imprint): the layout a guess says will be final comes first,
+       and the layout with the 版记 on its own page tells exactly whether the other would have been even."""
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
     own = fetcher(allowed, doc.stamp.seals if doc.stamp else ())
@@ -495,13 +497,16 @@ def settle(doc: Document, style: Style, **options: object):
 
     if doc.fit is not None:
         return doc, laid_out(doc.fit)
-    fit = Fit()
-    rendered = laid_out(fit)
-    if doc.stamp is not None:
-        fit, rendered = _fit_stamp(doc, style, rendered, laid_out)
-    if doc.imprint_even and doc.has_imprint and not fit.imprint_page and len(rendered.pages) % 2:
-        fit = replace(fit, imprint_page=True)
+    if _ONE_LAYOUT and doc.stamp is None and doc.imprint_even and doc.has_imprint:
+        fit, rendered = _fit_imprint(doc, style, laid_out)
+    else:
+        fit = Fit()
         rendered = laid_out(fit)
+        if doc.stamp is not None:
+            fit, rendered = _fit_stamp(doc, style, rendered, laid_out)
+        if doc.imprint_even and doc.has_imprint and not fit.imprint_page and len(rendered.pages) % 2:
+            fit = replace(fit, imprint_page=True)
+            rendered = laid_out(fit)
     if fit.imprint_page:  # on the next even page: after a blank one when the text ends on an even page
         text = max((pc.page for pc in _pieces(rendered)), default=0) + 1
         fit = replace(fit, blank_page=len(rendered.pages) - text == 2)
@@ -553,6 +558,89 @@ def _area_bottom(page) -> float:
 
 def _footnote_height(page) -> float:
     return sum(c.margin_height() for c in page._page_box.children if type(c).__name__ == "FootnoteAreaBox")
+
+
+_ONE_LAYOUT = True
+"""settle decides the 版记's page from one layout when it can (_fit_imprint); False lays out as before, the 版记
+at the text's foot first, then on its own page when the pages come out odd (tests compare the two)"""
+_SURE = 0.01
+"""px: a 版记 that fits, or overflows, by less than this is decided by laying it out (_a_pages); the measured
+values are WeasyPrint's own, so this only guards against rounding in repeating its overflow test"""
+
+
+def _fit_imprint(doc: Document, style: Style, laid_out) -> tuple[Fit, object]:
+    """settle's step 2 for an unstamped reply, in one layout when the guess is right (estimate): A, the 版记 as
+    the footnote of the text's last paragraph, is final when its pages come out even; else B, the 版记 on the
+    next even page of its own. B is laid out first when it is likely final, and A's page count is read from B
+    (_a_pages); A is laid out only when B says A is even, or cannot say."""
+    from replygen.writers.estimate import imprint_page_likely
+
+    own_page = Fit(imprint_page=True)
+    b = None
+    if imprint_page_likely(doc, style):
+        b = laid_out(own_page)
+        if (pages := _a_pages(doc, b)) is not None and pages % 2:
+            return own_page, b
+    a = laid_out(Fit())
+    if len(a.pages) % 2 == 0:
+        return Fit(), a
+    return own_page, b if b is not None else laid_out(own_page)
+
+
+def _a_pages(doc: Document, b) -> int | None:
+    """How many pages layout A (the 版记 as the footnote of the text's last paragraph, the carrier) would have,
+    read from layout B (the 版记 on a page of its own), or None when B cannot tell for sure.
+
+    Up to the carrier's last line, A and B are the same layout: the footnote call in A's line is an empty
+    inline box of font size 0, which changes neither the line's breaks nor its height. WeasyPrint lays that
+    line out on the page P where it ends in B, then adds the footnote to P's footnote area, which raises the
+    page's bottom by the area's height, and reports the footnote to the next page, the line staying, when the
+    line's bottom then overflows the page (layout/block.py, _linebox_layout; footnote-policy auto): A has
+    P + 1 pages when it does not, else P + 2. The footnote is the one box of B's last page's footnote area, on a
+    page as wide, so it is as high. Bottom padding or borders on the carrier or around it (which WeasyPrint's
+    tests count in ways of their own) are not repeated here: B cannot tell then."""
+    body = [i for i, p in enumerate(doc.paragraphs) if p.group not in (IMPRINT, LETTERHEAD)]
+    found = _last_fragment(b, body[-1]) if body else None
+    if found is None:
+        return None
+    page, box = found
+    lines = [child for child in box.children if type(child).__name__ == "LineBox"]
+    notes = [n for n, p in enumerate(b.pages) if _footnote_height(p)]
+    own = page + 1 if page % 2 == 0 else page + 2  # B's 版记 page (from 0): the next even one, counted from 1
+    if not lines or notes != [own] or len(b.pages) != own + 1:
+        return None
+    page_box = b.pages[page]._page_box
+    footnote = _footnote_height(b.pages[own])
+    if footnote >= page_box.height:
+        return None
+    line = lines[-1]
+    bottom = line.position_y + line.height
+    limit = page_box.content_box_y() + page_box.height
+    limit -= footnote  # WeasyPrint's context.page_bottom, in the same steps
+    if abs(bottom - limit) < _SURE:
+        return None
+    return page + 1 if bottom <= limit * (1 + 1e-9) else page + 2
+
+
+def _last_fragment(rendered, index: int):
+    """(page number, box) of the last fragment of the flow's paragraph `index` (data-i), when neither it nor a
+    box around it has bottom padding, borders or margins; else None."""
+    for number in range(len(rendered.pages) - 1, -1, -1):
+        found = None
+        stack = [(box, True) for box in rendered.pages[number]._page_box.children[:1]]
+        while stack:  # depth first, in order: the last one found is the page's last
+            box, plain = stack.pop()
+            plain = plain and not (box.padding_bottom or box.border_bottom_width or box.margin_bottom)
+            element = getattr(box, "element", None)
+            if element is not None and box.element_tag == "p" and element.get("data-i") == str(index):
+                found = (box, plain)
+            else:
+                stack.extend((child, plain) for child in reversed(getattr(box, "children", None) or [])
+                             if type(child).__name__ != "LineBox")
+        if found is not None:
+            box, plain = found
+            return (number, box) if plain else None
+    return None
 
 
 def _fit_stamp(doc: Document, style: Style, rendered, laid_out) -> tuple[Fit, object]:

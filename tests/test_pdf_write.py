@@ -86,3 +86,45 @@ def test_pages_are_those_weasyprints_own_writing_gives(tmp_path: Path, seed_doc:
     assert ours != theirs
     assert len(ours) < len(theirs) * 1.01
     assert _pages(ours, tmp_path, "ours") == _pages(theirs, tmp_path, "theirs")
+
+
+def _tree(element) -> tuple:
+    return (element.tag, sorted(element.attrib.items()), element.text, element.tail,
+            [_tree(child) for child in element])
+
+
+def _same_as_weasyprint(html: str) -> None:
+    import weasyprint
+
+    from replygen.writers import htmltree
+
+    fetcher = weasyprint.urls.URLFetcher()
+    ours, theirs = htmltree.parse(weasyprint, html, fetcher), weasyprint.HTML(string=html, url_fetcher=fetcher)
+    assert vars(ours).keys() == vars(theirs).keys()
+    assert (ours.base_url, ours.url_fetcher, ours.media_type) == (theirs.base_url, theirs.url_fetcher,
+                                                                 theirs.media_type)
+    assert _tree(ours.etree_element) == _tree(theirs.etree_element)
+
+
+def test_expat_builds_the_tree_weasyprints_parser_builds(templates: Templates) -> None:
+    from dataclasses import replace
+
+    from conftest import CONTENT
+    from replygen.document import Fit
+    from replygen.fonts import resolve
+    from replygen.render import document_for
+    from replygen.writers.pdf import render_settled, to_html
+
+    fonts = resolve(templates.style)
+    for path in sorted(CONTENT.rglob("*.yaml")):
+        doc = document_for(path, templates)
+        settled = render_settled(doc, templates.style)[0]
+        for fit in {Fit(), settled.fit, replace(settled.fit, imprint_page=True)}:
+            _same_as_weasyprint(to_html(replace(doc, fit=fit), templates.style, fonts, inline_css=False))
+
+
+@pytest.mark.parametrize("text", ["a\tb", "a\nb", "a\r\nb", "a\x0cb", "a\x00b", "&amp;&lt;&#x27;&quot;", "a\ufffeb",
+                                  "<b>加粗</b>", "&nbsp;", "<p>未闭合", "<![CDATA[x]]>"])
+def test_markup_expat_would_read_otherwise_takes_weasyprints_parser(text: str) -> None:
+    _same_as_weasyprint(f'<!DOCTYPE html><html><head><meta name="t" content="{text}"/></head>'
+                        f'<body><p class="{text}">{text}</p></body></html>')

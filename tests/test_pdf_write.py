@@ -109,11 +109,12 @@ def _same_as_weasyprint(html: str) -> None:
 def test_expat_builds_the_tree_weasyprints_parser_builds(templates: Templates) -> None:
     from dataclasses import replace
 
-    from conftest import CONTENT
     from replygen.document import Fit
     from replygen.fonts import resolve
     from replygen.render import document_for
     from replygen.writers.pdf import render_settled, to_html
+
+    from conftest import CONTENT
 
     fonts = resolve(templates.style)
     for path in sorted(CONTENT.rglob("*.yaml")):

@@ -9,8 +9,11 @@ first run on a machine, or after an upgrade) and with the cache one earlier run 
 Python's own bytecode is written and used as for an installed program (into a folder of the run's own, even
 where PYTHONDONTWRITEBYTECODE is set), after one untimed run.
 Warm: one process composes the reply, renders it once to warm up (imports, fonts), then renders the same
-document --warm times to PDF and to DOCX, in memory: min and median per reply; then every reply in content/ in
-turn, --warm rounds (as a batch worker meets them: other lengths, other characters).
+document --warm times to PDF and to DOCX, in memory: min and median per reply (wall), min CPU time of the
+process; the PDF's two phases apart (one
+layout of the document as settle() decided it, then writing the PDF), so that gains in either add up; then every
+reply in content/ in turn, --warm rounds (as a batch worker meets them: other lengths, other characters), each
+reply's times shown too.
 --tree runs another checkout's replygen (an older commit, to compare) with this script.
 Prints a Markdown table and the load average before and after; the machine is noisy, so compare minimums.
 """
@@ -47,25 +50,35 @@ reply, runs = Path(sys.argv[1]), int(sys.argv[2])
 templates = Templates.open(DEFAULT_TEMPLATES)
 doc = document_for(reply, templates)
 result = {}
+
+def timed(key, call):
+    # wall and CPU time of one call, added to result[key]
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = call()
+    result.setdefault(key, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+    return out
+
 for fmt in ("pdf", "docx"):
     render_bytes(doc, templates, fmt)  # warm-up: imports, fonts, the parsed stylesheet
-    times = []
     for _ in range(runs):
-        start = time.perf_counter()
-        render_bytes(doc, templates, fmt)
-        times.append(time.perf_counter() - start)
-    result[fmt] = times
-others = [document_for(path, templates) for path in sorted(Path("content").rglob("*.yaml"))]
-result["pdf mixed"] = []
+        timed(fmt, lambda: render_bytes(doc, templates, fmt))
+from replygen.writers.pdf import lay_out, render_settled, write_laid_out
+from replygen.writers.pdfmeta import pdf_options
+
+settled = render_settled(doc, templates.style)[0]  # laid out as decided: one layout, whatever settle() costs
+options = {k: v for k, v in pdf_options(settled, None).items() if k != "finisher"}
 for _ in range(runs):
-    for other in others:
-        start = time.perf_counter()
-        render_bytes(other, templates, "pdf")
-        result["pdf mixed"].append(time.perf_counter() - start)
+    laid = timed("layout", lambda: lay_out(settled, templates.style, **options))
+    timed("write", lambda: write_laid_out(laid, settled, templates.style))
+others = {str(path): document_for(path, templates) for path in sorted(Path("content").rglob("*.yaml"))}
+for _ in range(runs):
+    for name, other in others.items():
+        timed(f"pdf {name}", lambda: render_bytes(other, templates, "pdf"))
+        result.setdefault("pdf mixed", []).append(result[f"pdf {name}"][-1])
 start = time.perf_counter()
 for _ in range(runs):
     document_for(reply, templates)
-result["compose"] = [(time.perf_counter() - start) / runs]
+result["compose"] = [((time.perf_counter() - start) / runs, 0)]
 print(json.dumps(result))
 """
 
@@ -100,7 +113,8 @@ def cold(cmd: list[str], runs: int, cache: Path | None, work: Path, tree: Path) 
     return walls, cpus
 
 
-def warm(reply: Path, runs: int, work: Path, tree: Path) -> dict[str, list[float]]:
+def warm(reply: Path, runs: int, work: Path, tree: Path) -> dict[str, list[tuple[float, float]]]:
+    """The warm worker's times: {what: [(wall, CPU), …]}."""
     env = environment(tree, work) | {"REPLYGEN_CACHE_DIR": str(work / "warm")}
     out = subprocess.run([PY, "-c", WORKER, str(reply), str(runs)], capture_output=True, text=True, check=True,
                          env=env, cwd=tree).stdout
@@ -117,6 +131,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=7, help="runs of each cold command (default 7)")
     parser.add_argument("--warm", type=int, default=10, help="renders per format in the warm worker (default 10)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the replygen checkout to run (default: this one)")
+    parser.add_argument("--warm-only", action="store_true", help="skip the cold commands")
     args = parser.parse_args()
     reply, tree = args.reply.resolve(), args.tree.resolve()
     load_before = os.getloadavg()
@@ -128,16 +143,21 @@ def main() -> None:
                     ("render DOCX + PDF", ["render", str(reply), "-o", str(out), "--format", "docx,pdf"]),
                     ("render PDF", ["render", str(reply), "-o", str(out), "--format", "pdf"]),
                     ("render DOCX", ["render", str(reply), "-o", str(out), "--format", "docx"])]
-        for label, cmd in commands:
+        for label, cmd in [] if args.warm_only else commands:
             for cache_label, cache in (("empty cache", None), ("warm cache", work / "cache")):
                 walls, cpus = cold([PY, "-m", "replygen", *cmd], args.n, cache, work, tree)
                 rows.append((f"cold `replygen {label}`, {cache_label}", f"{min(walls):.2f} s",
                              f"{statistics.median(walls):.2f} s", f"{min(cpus):.2f} s"))
         times = warm(reply, args.warm, work, tree)
-        for fmt, label in (("pdf", "PDF"), ("docx", "DOCX"), ("pdf mixed", "PDF, every reply of content/ in turn")):
-            rows.append((f"warm worker: one reply to {label}, in memory", _ms(min(times[fmt])),
-                         _ms(statistics.median(times[fmt])), ""))
-        rows.append(("warm worker: load + compose one reply (mean)", _ms(times["compose"][0]), "", ""))
+        labels = [("pdf", "one reply to PDF, in memory"), ("docx", "one reply to DOCX, in memory"),
+                  ("pdf mixed", "one reply to PDF, every reply of content/ in turn, in memory"),
+                  ("layout", "one layout of the reply (as settled: no second layout)"),
+                  ("write", "writing the laid-out reply to PDF"),
+                  *((k, f"{k[4:]} to PDF (in turn with the others)") for k in sorted(times) if k.startswith("pdf con"))]
+        for key, label in labels:
+            walls, cpus = [w for w, _ in times[key]], [c for _, c in times[key]]
+            rows.append((f"warm worker: {label}", _ms(min(walls)), _ms(statistics.median(walls)), _ms(min(cpus))))
+        rows.append(("warm worker: load + compose one reply (mean)", _ms(times["compose"][0][0]), "", ""))
     load_after = os.getloadavg()
     print(f"{reply.name} ({tree}): {args.n} cold runs each, {args.warm} warm renders; load average (1/5/15 min) "
           f"{'/'.join(f'{x:.1f}' for x in load_before)} before, {'/'.join(f'{x:.1f}' for x in load_after)} after\n")

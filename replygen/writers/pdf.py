@@ -235,7 +235,8 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
 
 
 def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inline_css: bool = True) -> str:
-    """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline); the 版记 group
+    """The document as one HTML page for WeasyPrint (or a browser, with the stylesheet inline), well-formed XML
+    too (htmltree parses it with expat); the 版记 group
     becomes the last paragraph's footnote, or, when the layout decided so (doc.fit), the footnote of a page of its
     own; the paragraphs the layout tightened (7.3.5.5) are set at their pitch."""
     letter = doc.is_letter
@@ -270,10 +271,10 @@ def to_html(doc: Document, style: Style, fonts: dict[str, ResolvedFont], *, inli
         parts.append(_paragraph_html(p, style, extra, left=lefts.get(p.role), index=i, pitch=tight))
     if imprint_page and footnote:
         parts.append(f'<p class="{IMPRINT_PAGE}">{_ZWSP}{footnote}</p>')
-    head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}">' for k, v in doc.meta.items())
+    head = "".join(f'<meta name="{escape(k)}" content="{escape(v)}"/>' for k, v in doc.meta.items())
     title = escape(doc.meta.get("title", ""))
     css = f"<style>{stylesheet(style, fonts, letter)}</style>" if inline_css else ""
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>{head}'
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"/><title>{title}</title>{head}'
             f"{css}</head><body>{''.join(parts)}</body></html>")
 
 
@@ -304,7 +305,7 @@ def _stamp_html(doc: Document, style: Style, layout: Layout, address=seal_addres
         url = address(seal)
         if url:
             out.append(f'<img src="{url}" alt="" style="left: {box.x:.3f}pt; top: {box.y:.3f}pt; '
-                       f'width: {box.width:.3f}pt; height: {box.height:.3f}pt">')
+                       f'width: {box.width:.3f}pt; height: {box.height:.3f}pt"/>')
     for placed in layout.lines:
         p = doc.paragraphs[placed.index]
         out.append(f'<p class="{escape(p.role)}" style="left: {placed.left:.3f}pt; top: {placed.top:.3f}pt">'
@@ -334,9 +335,11 @@ def _weasyprint():
     from weasyprint.text.ffi import ffi
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+    from replygen.writers import pdfwrite
     from replygen.writers.fontfaces import InPlaceFontConfiguration
 
     quick_types(ffi)
+    pdfwrite.install()
 
     class OwnResources(URLFetcher):
         """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):
@@ -487,11 +490,12 @@ def settle(doc: Document, style: Style, **options: object):
     weasyprint, font_config, fetcher = _weasyprint()
     fonts, css, allowed = _prepared(style, doc.is_letter)
     own = fetcher(allowed, doc.stamp.seals if doc.stamp else ())
+    from replygen.writers import htmltree
 
     def laid_out(fit: Fit):
         html = to_html(replace(doc, fit=fit), style, fonts, inline_css=False)
-        rendered = weasyprint.HTML(string=html, url_fetcher=own).render(font_config=font_config, stylesheets=[css],
-                                                                        cache=_SEAL_IMAGES, **options)
+        rendered = htmltree.parse(weasyprint, html, own).render(font_config=font_config, stylesheets=[css],
+                                                                cache=_SEAL_IMAGES, **options)
         _refuse(own.refused)
         return rendered
 

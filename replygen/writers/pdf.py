@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import itertools
 import math
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from html import escape
@@ -181,31 +181,36 @@ SQUEEZED = "pq"
 """a punctuation mark set half a character narrower (标点挤压)"""
 
 
+_SQUEEZED_PAIR = re.compile(f"[{_CLOSING_LEFT}](?=[{_CLOSING_LEFT}{_CLOSING_CENTRED}{_OPENING}])"
+                            f"|[{_CLOSING_CENTRED}{_OPENING}](?=[{_OPENING}])")
+
+
 def squeezed(text: str) -> set[int]:
     """Positions of the marks set half a character narrower where two punctuation marks meet, as Word and WPS
     compress them: the first of the pair loses its empty right half when its glyph sits in its left half (。”
     ，“ ）、) or when the next mark's glyph sits in its right half (：“ “《). An opening mark before a closing
     one (（）) keeps its width: both halves are ink."""
-    out = set()
-    for i, (a, b) in enumerate(itertools.pairwise(text)):
-        if (a in _CLOSING_LEFT and (b in _CLOSING_LEFT or b in _CLOSING_CENTRED or b in _OPENING)) or (
-                (a in _CLOSING_CENTRED or a in _OPENING) and b in _OPENING):
-            out.add(i)
-    return out
+    return {m.start() for m in _SQUEEZED_PAIR.finditer(text)}
+
+
+_TEXT_HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: _ZWSP + c for c in _BREAK_BEFORE},
+                            **{c: c + _ZWSP for c in _BREAK_AFTER}})
+"""text as the PDF's HTML holds it: escaped, with the line-break opportunities Pango misses"""
 
 
 def _runs_html(runs) -> str:
-    squeeze = squeezed("".join(run.text for run in runs))
+    squeeze = sorted(squeezed("".join(run.text for run in runs)))
     out, at = [], 0
     for run in runs:
-        chars = []
-        for k, ch in enumerate(run.text):
-            text = escape(ch, quote=False)
-            if at + k in squeeze:
-                text = f'<span class="{SQUEEZED}">{text}</span>'
-            chars.append((_ZWSP if ch in _BREAK_BEFORE else "") + text + (_ZWSP if ch in _BREAK_AFTER else ""))
+        pieces, start = [], 0
+        for k in [i - at for i in squeeze if at <= i < at + len(run.text)]:
+            ch = run.text[k]
+            pieces += [run.text[start:k].translate(_TEXT_HTML), _ZWSP if ch in _BREAK_BEFORE else "",
+                       f'<span class="{SQUEEZED}">{escape(ch, quote=False)}</span>', _ZWSP if ch in _BREAK_AFTER else ""]
+            start = k + 1
+        pieces.append(run.text[start:].translate(_TEXT_HTML))
         at += len(run.text)
-        text = "".join(chars)
+        text = "".join(pieces)
         out.append(f'<span class="{escape(run.role)}">{text}</span>' if run.role else text)
     return "".join(out)
 

@@ -23,7 +23,7 @@ from replygen.style import Style
 _ISSUER = re.compile(rb"^issuer:[ \t]*['\"]?([^'\"\s#]+)", re.MULTILINE)
 
 PACKAGES = ("weasyprint", "pydyf", "tinycss2", "cssselect2", "pyphen", "fonttools", "python-docx", "lxml",
-            "jinja2", "pyyaml")
+            "jinja2", "pyyaml", "zlib-ng")
 """the Python distributions whose upgrade can change a DOCX or PDF byte"""
 
 _NATIVE = (  # (name, the sonames WeasyPrint loads, the function that tells the version)

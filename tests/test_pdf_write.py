@@ -1,6 +1,6 @@
 """How the PDF is written (writers/pdfwrite.py): fonts subset in one HarfBuzz pass into exactly the fonts
-WeasyPrint's two passes make, and streams compressed at zlib level 6; the pages are those WeasyPrint's own
-writing gives."""
+WeasyPrint's two passes make, whole fonts never copied out of HarfBuzz, and streams compressed by zlib-ng at level 4;
+the pages are those WeasyPrint's own writing gives."""
 
 from __future__ import annotations
 
@@ -55,13 +55,16 @@ def test_one_pass_makes_the_fonts_weasyprints_two_passes_make(seed_doc: Document
         assert theirs != full and font.file_content == theirs, font.family
 
 
-def test_streams_are_compressed_at_level_6(seed_pdf: Path) -> None:
+def test_streams_are_compressed_by_zlib_ng_at_level_4(seed_pdf: Path) -> None:
+    from zlib_ng import zlib_ng
+
     data = seed_pdf.read_bytes()
     streams = [m.group(1) for m in re.finditer(rb"/FlateDecode[^>]*>>\nstream\n(.*?)\nendstream", data, re.S)]
     largest = max(streams, key=len)
     raw = zlib.decompress(largest)
     assert len(raw) > 100_000  # the body's font
-    assert largest == zlib.compress(raw, 6) != zlib.compress(raw, 9)
+    assert largest == zlib_ng.compress(raw, 4) != zlib.compress(raw, 9)
+    assert len(largest) < len(zlib.compress(raw, 9)) * 1.01
 
 
 def _pages(pdf: bytes, folder: Path, name: str) -> list[bytes]:
@@ -86,6 +89,38 @@ def test_pages_are_those_weasyprints_own_writing_gives(tmp_path: Path, seed_doc:
     assert ours != theirs
     assert len(ours) < len(theirs) * 1.01
     assert _pages(ours, tmp_path, "ours") == _pages(theirs, tmp_path, "theirs")
+
+
+def test_whole_fonts_are_not_copied_out_of_harfbuzz(seed_doc: Document, templates: Templates,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the subsets are copied out of HarfBuzz, not the whole font files WeasyPrint copies as it meets each font
+    (4–8 MB each); the PDF is the same."""
+    from weasyprint.pdf import fonts as pdf_fonts
+    from weasyprint.text import fonts
+
+    render_bytes(seed_doc, templates, "pdf")
+    copied: list[int] = []
+    copy = fonts.get_hb_object_data
+
+    def spy(hb_object, *args):
+        data = copy(hb_object, *args)
+        copied.append(len(data or b""))
+        return data
+
+    def spy_font(hb_object, *args):  # what Font.__init__ calls
+        data = meets(hb_object, *args)
+        copied.append(len(data) if isinstance(data, bytes) else 0)
+        return data
+
+    meets = pdf_fonts.get_hb_object_data
+    monkeypatch.setattr(fonts, "get_hb_object_data", spy)
+    monkeypatch.setattr(pdf_fonts, "get_hb_object_data", spy_font)
+    ours = render_bytes(seed_doc, templates, "pdf")
+    assert len(copied) >= 3 and max(copied) < 1_000_000
+    copied.clear()
+    monkeypatch.setattr(pdf_fonts, "get_hb_object_data", spy)  # as WeasyPrint's Font copies them
+    assert render_bytes(seed_doc, templates, "pdf") == ours
+    assert max(copied) > 3_000_000
 
 
 def _tree(element) -> tuple:

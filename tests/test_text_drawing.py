@@ -53,6 +53,13 @@ PAGES = {
 <p style="width: 60px; overflow-wrap: break-word">Pneumonoultramicroscopicsilicovolcanoconiosis y</p>
 <p style="width: 60px; word-break: break-all">Pneumonoultramicroscopicsilicovolcanoconiosis z</p>
 <p style="width: 5px">{CJK}</p><p style="width: 0">a b</p>""",
+    "percentages, calc(), box sizing, collapsed borders, flex": f"""
+<div style="width: 80%; margin: 0 5%; padding: 2% 1em"><p style="width: calc(100% - 3em); padding: 1%">{CJK}</p>
+<p style="box-sizing: border-box; width: 50%; padding: 10px; border: 3px solid; min-height: 10%">{LATIN}</p>
+<p style="box-sizing: padding-box; max-width: 40%; margin-left: calc(10% + 4px)">{CJK}</p></div>
+<table style="border-collapse: collapse; width: 90%"><tr><td style="border: 2px solid; width: 30%">{CJK}</td>
+<td style="border: 1px solid; padding: 2%">{LATIN}</td></tr></table>
+<div style="display: flex; width: 70%"><span style="flex: none; width: 20%">左</span><span>{CJK}</span></div>""",
     "font features and variants": f"""
 <p style="font-feature-settings: 'liga' 0, 'kern'; font-variant: small-caps">{LATIN} office 0123</p>
 <p style="font-variant-numeric: oldstyle-nums tabular-nums; font-variant-ligatures: no-common-ligatures

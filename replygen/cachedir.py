@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import marshal
 import os
 import tempfile
 from pathlib import Path
@@ -50,6 +51,17 @@ def read_whole(path: Path) -> bytes | None:
         return None
     digest, body = data[:_DIGEST], data[_DIGEST:]
     return body if len(digest) == _DIGEST and hashlib.sha256(body).digest() == digest else None
+
+
+def read_marshalled_dict(path: Path) -> dict:
+    """The dict marshal.dumps made of what write_whole wrote to `path`; an empty one when the file is missing, not
+    whole or not a marshalled dict. The caller checks its entries."""
+    data = read_whole(path)
+    try:
+        kept = marshal.loads(data) if data is not None else {}
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
 
 
 MAX_FILES = 2000

@@ -29,7 +29,7 @@ try:
 except ImportError:  # another Python's internals: no cache
     _sre = _compiler = _parser = None  # type: ignore[assignment]
 
-from replygen.cachedir import private_folder, read_whole, write_whole
+from replygen.cachedir import private_folder, read_marshalled_dict, write_whole
 
 MAX_KEPT = 2000
 """patterns one file keeps: past that, those this run did not use are dropped (a few patterns differ from run to
@@ -92,16 +92,7 @@ def _compiled(p: str | bytes, flags: int) -> Compiled:
 
 
 def _load(path: Path) -> dict[tuple[str | bytes, int], Compiled]:
-    data = read_whole(path)
-    if data is None:
-        return {}
-    try:
-        kept = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(kept, dict):
-        return {}
-    return {key: value for key, value in kept.items()
+    return {key: value for key, value in read_marshalled_dict(path).items()
             if isinstance(key, tuple) and len(key) == 2 and isinstance(value, tuple) and len(value) == 5}
 
 

@@ -170,3 +170,20 @@ def test_a_cache_folder_keeps_a_bounded_number_of_files(tmp_path: Path, monkeypa
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert 5 <= len(kept) <= 10 and kept[-1] == "24"  # the newest stay
     assert cachedir.read_whole(tmp_path / "24") == b"x" * 24
+
+
+def test_a_marshalled_dict_is_read_only_when_whole(tmp_path: Path) -> None:
+    """The regular expression and selector caches' files: anything but a whole marshalled dict reads as empty."""
+    import marshal
+
+    from replygen import cachedir
+
+    path = tmp_path / "kept"
+    assert cachedir.read_marshalled_dict(path) == {}  # missing
+    cachedir.write_whole(path, marshal.dumps({"a": (1, 2)}))
+    assert cachedir.read_marshalled_dict(path) == {"a": (1, 2)}
+    path.write_bytes(path.read_bytes()[:-3])  # cut short: its digest no longer checks out
+    assert cachedir.read_marshalled_dict(path) == {}
+    for body in (b"\x00not marshal", marshal.dumps([("a", 1)]), b""):
+        cachedir.write_whole(path, body)
+        assert cachedir.read_marshalled_dict(path) == {}

@@ -18,7 +18,7 @@ import sys
 import types
 from pathlib import Path
 
-from replygen.cachedir import private_folder, read_whole, write_whole
+from replygen.cachedir import private_folder, read_marshalled_dict, write_whole
 
 MAX_KEPT = 5000
 """selectors one file keeps (stylesheets with ever new selectors would otherwise grow it without end)"""
@@ -50,15 +50,8 @@ class CompiledSelectors:
 
 
 def _load(path: Path) -> dict[str, types.CodeType]:
-    data = read_whole(path)
-    if data is None:
-        return {}
-    try:
-        codes = marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
-        return {}
-    if not isinstance(codes, dict) or not all(isinstance(k, str) and isinstance(v, types.CodeType)
-                                               for k, v in codes.items()):
+    codes = read_marshalled_dict(path)
+    if not all(isinstance(k, str) and isinstance(v, types.CodeType) for k, v in codes.items()):
         return {}
     return codes
 

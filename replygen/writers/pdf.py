@@ -340,12 +340,13 @@ def _weasyprint():
     from weasyprint.text.ffi import ffi
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    from replygen.writers import keptlayouts, pdfwrite
+    from replygen.writers import keptlayouts, pagestyles, pdfwrite
     from replygen.writers.fontfaces import InPlaceFontConfiguration
 
     quick_types(ffi)
     pdfwrite.install()
     keptlayouts.install()
+    pagestyles.install()
 
     class OwnResources(URLFetcher):
         """Fetches only what replygen itself put in the stylesheet (the resolved font files, the letter's rules):

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from replygen.document import IMPRINT, LETTERHEAD, Document, Fit, Paragraph, Seal
+from replygen.document import IMPRINT, LETTERHEAD, Document, Fit, Paragraph, Run, Seal
 from replygen.errors import Problem, ReplyError
 from replygen.fonts import ResolvedFont, font_face_css, resolve
 from replygen.output import atomic_write
@@ -64,12 +64,13 @@ def stylesheet(style: Style, fonts: dict[str, ResolvedFont], letter: bool = Fals
 html {{ font-size: {style.grid.font_size}pt; line-height: {pitch:.2f}pt; color: black; }}
 body {{ margin: 0; }}
 p {{ margin: 0; orphans: 1; widows: 1; }}
-.split {{ display: flex; justify-content: space-between; }}
-.split > span {{ flex: none; white-space: nowrap; }}
+.split > span {{ display: block; white-space: nowrap; }}
+.split > span + span {{ text-align: right; margin-top: -1lh; }}
+.split.flex {{ display: flex; justify-content: space-between; }}
+.split.flex > span {{ flex: none; margin-top: 0; }}
 .{IMPRINT} {{ float: footnote; }}
 .{IMPRINT}::footnote-call, .{IMPRINT}::footnote-marker {{ content: none; vertical-align: baseline; font-size: 0; }}
 .{IMPRINT} > span {{ display: block; }}
-.{IMPRINT} > span.split {{ display: flex; }}
 .{STAMP_BLOCK} {{ position: relative; break-inside: avoid; break-before: avoid; margin: 0; }}
 .{STAMP_BLOCK} > p {{ position: absolute; margin: 0; padding: 0; text-indent: 0; white-space: nowrap; }}
 .{STAMP_BLOCK} > img {{ position: absolute; z-index: -1; }}
@@ -215,6 +216,14 @@ def _runs_html(runs) -> str:
     return "".join(out)
 
 
+def _pulled_up(left: tuple[Run, ...], right: tuple[Run, ...], extra: str) -> bool:
+    """Whether a split line is laid out as two blocks, the right one pulled up onto the left one's line (the
+    stylesheet's .split): the PDF a flex box makes, byte for byte, without WeasyPrint's flex layout (some 10 ms
+    of the seed's PDF). Not when a part is empty (a block without text has no line to be pulled onto, or pull up)
+    or the line carries the 版记 footnote: those stay a flex box (.split.flex)."""
+    return not extra and any(run.text for run in left) and any(run.text for run in right)
+
+
 def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p", left: float | None = None,
                     index: int | None = None, pitch: float | None = None) -> str:
     """One paragraph; `left` (chars) places it from the left edge with no first-line indent (signature, date);
@@ -235,7 +244,8 @@ def _paragraph_html(p: Paragraph, style: Style, extra: str = "", tag: str = "p",
     left, right = p.split()
     if right or role.align == "split":
         body = f"<span>{_runs_html(left)}</span><span>{_runs_html(right)}</span>"
-        return f'<{tag} class="{escape(p.role)} split"{attrs}>{body}{extra}</{tag}>'
+        flex = "" if _pulled_up(left, right, extra) else " flex"
+        return f'<{tag} class="{escape(p.role)} split{flex}"{attrs}>{body}{extra}</{tag}>'
     return f'<{tag} class="{escape(p.role)}"{attrs}>{_runs_html(p.runs)}{extra}</{tag}>'
 
 

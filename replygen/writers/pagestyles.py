@@ -4,9 +4,9 @@ Each page of a document is a page type of its own for WeasyPrint (its index is p
 page type gets computed styles of its own: the page's and one for each of its 16 margin boxes, which WeasyPrint's
 default stylesheet gives declarations. Laying out the margin boxes reads some 25 values of each (margins,
 paddings, borders, sizes), each computed on first reading: for the seed reply, half of all the style values its
-layout computes, 7 of the 14 ms its margin boxes took. Yet a style's values follow from its cascaded declarations
-and its parent's values: the page's parent is the root element, the same for every page; a margin box's is its
-page.
+layout computed, and its margin boxes took 14 ms (4.5 ms with the styles shared). Yet a style's values follow from
+its cascaded declarations and its parent's values: the page's parent is the root element, the same for every page;
+a margin box's is its page.
 
 Here a page style whose cascaded declarations are the very ones an earlier page of the same document got is that
 page's style, and so is a margin box's, when its page's declarations and its own are: the seed's four pages have

@@ -1,23 +1,17 @@
 """Pages matched by the same @page rules share their computed page and margin-box styles (writers/pagestyles.py),
-and the PDF is the one WeasyPrint makes with a style of each page's own, byte for byte: for every reply of
-content/, an archive of varied replies, and pages that :first, :left/:right, :nth(), :blank, named pages, page
-sizes, counters and running strings tell apart."""
+and the PDF is the one WeasyPrint makes with a style of each page's own, byte for byte (for replies:
+tests/test_same_pdfs.py): for pages that :first, :left/:right, :nth(), :blank, named pages, page sizes, counters
+and running strings tell apart."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 import pytest
-from replies import write_archive
+from unpatched import both, own_page_styles
 
 from replygen.compose import Templates
 from replygen.document import Document
-from replygen.render import document_for, render_bytes
-from replygen.writers import pagestyles
+from replygen.render import render_bytes
 from replygen.writers.pdf import lay_out
-
-ROOT = Path(__file__).resolve().parent.parent
 
 TEXT = "标准化作为助推社会经济高质量发展的技术基础和国际贸易的通用语言。" * 40
 PAGES = {
@@ -49,38 +43,13 @@ h1 {{ string-set: chapter content(); break-before: right }}
 }
 
 
-def _both(make: Callable[[], bytes]) -> tuple[bytes, bytes]:
-    """What `make` gives with page styles shared, then with a style of each page's own (WeasyPrint's way)."""
-    ours = make()
-    pagestyles.uninstall()
-    try:
-        theirs = make()
-    finally:
-        pagestyles.install()
-    return ours, theirs
-
-
-@pytest.mark.parametrize("reply", sorted((ROOT / "content").rglob("*.yaml")), ids=lambda p: p.stem)
-def test_every_reply_is_the_pdf_weasyprint_makes(reply: Path, templates: Templates) -> None:
-    doc = document_for(reply, templates)
-    ours, theirs = _both(lambda: render_bytes(doc, templates, "pdf"))
-    assert ours == theirs
-
-
-def test_an_archive_of_varied_replies_is_the_same(tmp_path: Path, templates: Templates) -> None:
-    for path in write_archive(tmp_path, 24, seed=5):
-        doc = document_for(path, templates)
-        ours, theirs = _both(lambda doc=doc: render_bytes(doc, templates, "pdf"))
-        assert ours == theirs, path.name
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_pages_told_apart_by_their_rules_are_the_same(name: str, seed_doc: Document, templates: Templates) -> None:
     import weasyprint
 
     render_bytes(seed_doc, templates, "pdf")  # WeasyPrint imported the way replygen imports it
     html = f'<html lang="zh-CN"><body style="font-family: serif">{PAGES[name]}</body></html>'
-    ours, theirs = _both(lambda: weasyprint.HTML(string=html).write_pdf())
+    ours, theirs = both(lambda: weasyprint.HTML(string=html).write_pdf(), own_page_styles)
     pages = weasyprint.HTML(string=html).render().pages
     assert len(pages) >= 8  # enough pages for every rule above to match
     styles = [id(page._page_box.style) for page in pages]
@@ -105,9 +74,6 @@ def test_the_seeds_pages_share_their_styles(seed_doc: Document, templates: Templ
     assert [at for _, at, _ in shared] == ["@bottom-right", "@bottom-left"] * 2
     assert len({page for page, _, _ in shared}) == 1
     assert shared[0][2] == shared[2][2] != shared[1][2] == shared[3][2]
-    pagestyles.uninstall()
-    try:
+    with own_page_styles():
         own = styles()
-    finally:
-        pagestyles.install()
     assert len({page for page, _, _ in own}) == 4 and len({box for _, _, box in own}) == 4

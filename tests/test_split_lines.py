@@ -1,22 +1,18 @@
 """Split lines (印发机关 left and 印发日期 right, 发文字号 and 签发人): two blocks, the right one pulled up onto the
 left one's line, make the PDF the flex box they were makes, byte for byte, without WeasyPrint's flex layout (some
-10 ms of the seed's PDF); a line with an empty part stays a flex box."""
+10 ms of the seed's PDF); a line with an empty part stays a flex box. For replies: tests/test_same_pdfs.py."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from replies import write_archive
+from unpatched import split_lines_as_flex
 
 from replygen.compose import Templates
 from replygen.document import TAB, Document, Run
-from replygen.render import document_for, render_bytes
-from replygen.writers import pdf
-
-ROOT = Path(__file__).resolve().parent.parent
+from replygen.render import render_bytes
 
 
 @pytest.fixture
@@ -33,29 +29,6 @@ def flex_counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
     monkeypatch.setattr(block, "flex_layout", counted)
     yield calls
-
-
-def _as_flex(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every split line a flex box, as before."""
-    monkeypatch.setattr(pdf, "_pulled_up", lambda *args: False)
-
-
-@pytest.mark.parametrize("reply", sorted((ROOT / "content").rglob("*.yaml")), ids=lambda p: p.stem)
-def test_every_reply_is_the_pdf_flex_boxes_make(reply: Path, templates: Templates,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    doc = document_for(reply, templates)
-    ours = render_bytes(doc, templates, "pdf")
-    _as_flex(monkeypatch)
-    assert render_bytes(doc, templates, "pdf") == ours
-
-
-def test_an_archive_of_varied_replies_is_the_same(tmp_path: Path, templates: Templates,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    docs = [document_for(path, templates) for path in write_archive(tmp_path, 24, seed=7)]
-    assert sum(TAB in (run.role for p in doc.paragraphs for run in p.runs) for doc in docs) >= 12
-    ours = [render_bytes(doc, templates, "pdf") for doc in docs]
-    _as_flex(monkeypatch)
-    assert [render_bytes(doc, templates, "pdf") for doc in docs] == ours
 
 
 def _with_printed(doc: Document, *runs: Run) -> Document:
@@ -81,11 +54,11 @@ LINES = {
 
 @pytest.mark.parametrize("name", LINES)
 def test_printed_lines_are_the_same(name: str, seed_doc: Document, templates: Templates,
-                                    monkeypatch: pytest.MonkeyPatch, flex_counter: list[int]) -> None:
+                                    flex_counter: list[int]) -> None:
     doc = _with_printed(seed_doc, *LINES[name])
     ours = render_bytes(doc, templates, "pdf")
     pulled_up = not flex_counter[0]
-    _as_flex(monkeypatch)
-    assert render_bytes(doc, templates, "pdf") == ours
+    with split_lines_as_flex():
+        assert render_bytes(doc, templates, "pdf") == ours
     assert flex_counter[0] > 0  # the counter sees the flex boxes there are
     assert pulled_up == (name not in ("no date", "an empty date", "no office"))

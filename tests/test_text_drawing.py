@@ -1,24 +1,20 @@
 """Text drawn with the Pango layouts the line breaking made (writers/keptlayouts.py) makes the PDF WeasyPrint's own
-drawing makes, byte for byte: for every reply of content/, an archive of varied replies, random Chinese text, and
-HTML that takes WeasyPrint's other paths (justified Latin text, preserved line breaks, ellipses, hyphenation,
-decorations, tables, floats, first-line styles, font features)."""
+drawing makes, byte for byte (for replies: tests/test_same_pdfs.py): for random Chinese text, and HTML that takes
+WeasyPrint's other paths (justified Latin text, preserved line breaks, ellipses, hyphenation, decorations, tables,
+floats, first-line styles, font features)."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
-from replies import write_archive
+from unpatched import both, own_drawing
 
 from replygen.compose import Templates
 from replygen.document import Document
-from replygen.render import document_for, render_bytes
+from replygen.render import render_bytes
 from replygen.writers import keptlayouts
-
-ROOT = Path(__file__).resolve().parent.parent
 
 LATIN = ("WeasyPrint lays out each paragraph line by line, then draws every line of text again from a new Pango "
          "layout; the quick brown fox jumps over the lazy dog, internationalization and responsibilities. ")
@@ -72,42 +68,16 @@ PAGES = {
 }
 
 
-@contextmanager
-def _weasyprints_own_drawing() -> Iterator[None]:
-    keptlayouts.uninstall()
-    try:
-        yield
-    finally:
-        keptlayouts.install()
-
-
 @pytest.fixture
 def weasyprints_drawing() -> Iterator[None]:
     """WeasyPrint's own drawing for the length of a test."""
-    with _weasyprints_own_drawing():
+    with own_drawing():
         yield
 
 
 def _both(make) -> tuple[bytes, bytes]:
     """What `make` gives with replygen's drawing, then with WeasyPrint's own."""
-    ours = make()
-    with _weasyprints_own_drawing():
-        theirs = make()
-    return ours, theirs
-
-
-@pytest.mark.parametrize("reply", sorted((ROOT / "content").rglob("*.yaml")), ids=lambda p: p.stem)
-def test_every_reply_is_drawn_as_weasyprint_draws_it(reply: Path, templates: Templates) -> None:
-    doc = document_for(reply, templates)
-    ours, theirs = _both(lambda: render_bytes(doc, templates, "pdf"))
-    assert ours == theirs
-
-
-def test_an_archive_of_varied_replies_is_drawn_the_same(tmp_path: Path, templates: Templates) -> None:
-    for path in write_archive(tmp_path, 24, seed=3):
-        doc = document_for(path, templates)
-        ours, theirs = _both(lambda doc=doc: render_bytes(doc, templates, "pdf"))
-        assert ours == theirs, path.name
+    return both(make, own_drawing)
 
 
 def _random_chinese(rng: random.Random, length: int) -> str:

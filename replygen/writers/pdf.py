@@ -64,6 +64,7 @@ def stylesheet(style: Style, fonts: dict[str, ResolvedFont], letter: bool = Fals
 html {{ font-size: {style.grid.font_size}pt; line-height: {pitch:.2f}pt; color: black; }}
 body {{ margin: 0; }}
 p {{ margin: 0; orphans: 1; widows: 1; }}
+/* a split line: its right part pulled up onto its left part's line; a flex box where it cannot be (_pulled_up) */
 .split > span {{ display: block; white-space: nowrap; }}
 .split > span + span {{ text-align: right; margin-top: -1lh; }}
 .split.flex {{ display: flex; justify-content: space-between; }}

@@ -169,6 +169,13 @@ class Letter(_Model):
     rule: DoubleRule
 
 
+class RedHeader(_Model):
+    """文件格式's red header: the organ mark (role `organ-mark`) keeps its grid line, and is moved down so that its top
+    edge lies `mark_top` below the text area's top (GB/T 9704 7.2.3); the lines after it stay on the grid."""
+
+    mark_top: Length = "35mm"
+
+
 class SignatureSealRule(_Model):
     """签发人签名章 (GB/T 9704 7.3.5.3): counted in lines and grid characters."""
 
@@ -208,6 +215,7 @@ class Style(_Model):
     imprint: Imprint
     page_number: PageNumber
     letter: Letter
+    red_header: RedHeader = Field(default_factory=RedHeader)
     colors: dict[Name, Hex]
     stamp: StampRule = Field(default_factory=StampRule)
     pdf_standard: Literal["pdfa-2b"] | None = None
@@ -225,6 +233,13 @@ class Style(_Model):
     def line_pitch(self) -> float:
         """225 mm / 22 = 28.99 pt: the exact pitch; writers round it down so that all lines fit."""
         return self.text_height / self.grid.lines
+
+    @cached_property
+    def organ_mark_drop(self) -> float:
+        """pt the red header's organ mark is moved down from its grid line, where its top edge (half the leading
+        below the line's top) would lie: to `red_header.mark_top` below the text area's top."""
+        role = self.role("organ-mark")
+        return self.red_header.mark_top - role.space_before * self.line_pitch - (self.line_pitch - role.size) / 2
 
     @cached_property
     def char_pitch(self) -> float:

@@ -35,8 +35,8 @@ def check_pdf(source: Path | BinaryIO, style: Style) -> list[Finding]:
             return [Finding("pdf-text", "文字", "没有可提取的文字（扫描件或图片？）", "文字型 PDF")]
         m = _Measured(pages, style)
         stamped = check_stamps(pdf, pages, style, m.pitch)
-    findings = [*_paper(pages, style), *m.margins(), *m.grid(), *m.sizes(), *m.page_numbers(), *m.imprint(),
-                *stamped]
+    findings = [*_paper(pages, style), *m.margins(), *m.grid(), *m.sizes(), *m.red_header(), *m.page_numbers(),
+                *m.imprint(), *stamped]
     findings += [Finding("pdf-fonts", "字体嵌入", f"{name} 未嵌入", "全部字体嵌入") for name in missing_fonts]
     return merge_pages(findings)
 
@@ -234,6 +234,19 @@ class _Measured:
         """信函格式: the organ mark stands above the text area and the first page carries no number."""
         top = _mm(self.style.page.margin.top)
         return any(ln.coloured and ln.top < top for ln in page.lines)
+
+    def red_header(self) -> list[Finding]:
+        """文件格式: red text inside the first page's text area is the organ mark (红头); its top edge lies
+        red_header.mark_top below the text area's top (GB/T 9704 7.2.3). A letter's mark stands above the area."""
+        top = _mm(self.style.page.margin.top)
+        marks = [ln for ln in self.pages[0].lines if ln.coloured and ln.top > top - POSITION_MM]
+        if not marks:
+            return []
+        got, want = min(ln.top for ln in marks) - top, _mm(self.style.red_header.mark_top)
+        if abs(got - want) <= POSITION_MM:
+            return []
+        return [Finding("pdf-header", "发文机关标志上边缘距版心上边缘", f"{got:.1f} mm",
+                        f"{want:.0f} mm（±{POSITION_MM:g} mm）", (1,))]
 
     def imprint(self) -> list[Finding]:
         last = self.pages[-1]

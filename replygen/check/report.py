@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 # Tolerances: a document is conformant when each measure lies within these of the house style's value.
 PAPER_MM = 1.0  # paper width and height
 MARGIN_MM = 1.0  # each margin of the text area (GB/T 9704: 天头 37 mm ±1, 订口 28 mm ±1)
-POSITION_MM = 1.5  # page numbers and the 版记 (a line box is measured from its glyphs)
+POSITION_MM = 1.5  # page numbers, the red header's organ mark and the 版记 (a line box is measured from its glyphs)
 SIZE_PT = 0.5  # type sizes
 GRID_CHARS = 0.5  # characters per line, measured from the glyph pitch
 

@@ -159,6 +159,9 @@ def _build(doc: Document, style: Style) -> bytes:
             continue
         out = previous = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
+        if para.role == "organ-mark":  # moved down on its line, the lines after it on the grid (red_header)
+            for run in out.runs:
+                _lowered(run._r.get_or_add_rPr(), style.organ_mark_drop)
         role = style.roles[para.role]
         if after_rule:
             out.paragraph_format.space_before = Twips(round(role.space_before * _line_pitch(style)) + after_rule)
@@ -669,6 +672,13 @@ def _char_spacing(rpr, twips: int) -> None:
     _child(rpr, "w:spacing", ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
                               "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
                               "w:eastAsianLayout")).set(qn("w:val"), str(twips))
+
+
+def _lowered(rpr, points: float) -> None:
+    """Text set `points` below its baseline (w:position, in half-points), its line where it was."""
+    _child(rpr, "w:position", ("w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
+                               "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout")
+           ).set(qn("w:val"), str(-round(points * 2)))
 
 
 def _no_snap(ppr) -> None:

@@ -92,6 +92,8 @@ p {{ margin: 0; orphans: 1; widows: 1; }}
         if role.rule_below:
             css.append(_rule_css(style, name, role.rule_below))
         css.append(f".{name} .{SQUEEZED} {{ letter-spacing: {_letter_spacing(style, role) - role.size / 2:.2f}pt }}")
+    if "organ-mark" in style.roles:  # moved down on its line, the lines after it on the grid (red_header)
+        css.append(f".organ-mark {{ position: relative; top: {style.organ_mark_drop:.3f}pt; }}")
     for name, inline in style.inline.items():
         rules = []
         if inline.font:

@@ -159,7 +159,8 @@ def _build(doc: Document, style: Style) -> bytes:
             continue
         out = previous = document.add_paragraph(style=styles[para.role])
         _fill_runs(out, para, style)
-        if para.role == "organ-mark":  # moved down on its line, the lines after it on the grid (red_header)
+        if para.role == "organ-mark":  # moved down on its line, the lines after it on the grid (red_header); on
+            # the runs: in the paragraph style, LibreOffice takes the lowering for a subscript's and shrinks the text
             for run in out.runs:
                 _lowered(run._r.get_or_add_rPr(), style.organ_mark_drop)
         role = style.roles[para.role]
